@@ -21,6 +21,9 @@ void st_err_clear(st_err *err)
 }
 
 static int err_vset(st_err *err, int code, int64_t offset, const char *fmt, va_list ap)
+	ST_PRINTF(4, 0);
+
+static int err_vset(st_err *err, int code, int64_t offset, const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;

@@ -136,7 +136,7 @@ void wm_module_unref(wm_module *m);
 
 /*
  * Finds a custom section by name. Returns the number of sections of that
- * name; *data/*len receive the first one's payload (borrowed, valid while
+ * name; *data and *len receive the first one's payload (borrowed, valid while
  * the module lives). 0 when there is none.
  */
 size_t wm_module_custom(const wm_module *m, const char *name,

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wm.h"
 
@@ -226,6 +227,8 @@ bool wm_functype_eq(const wm_functype *a, const wm_functype *b);
 int wm_compile_module(wm_module *m, st_err *err) ST_WARN_UNUSED;
 /* compile.c: frees one compiled body. */
 void wm_code_free(wm_code *c);
+/* compile.c: prints a compiled body (debugging aid). */
+void wm_code_dump(const wm_code *c, FILE *f);
 
 /* interp.c: grows/size helpers shared with instance.c. */
 int64_t wm_memory_grow_pages(wm_memory *mem, uint64_t delta);
