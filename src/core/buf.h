@@ -19,10 +19,10 @@ typedef struct st_slice {
 } st_slice;
 
 typedef struct st_buf {
-	uint8_t *p;  /* owned; NULL while cap == 0 */
-	size_t n;    /* bytes used */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* hard cap on n, in bytes */
+	uint8_t *p; /* owned; NULL while cap == 0 */
+	size_t n;   /* bytes used */
+	size_t cap; /* bytes allocated */
+	size_t max; /* hard cap on n, in bytes */
 } st_buf;
 
 static inline st_slice st_slice_make(const void *p, size_t n)

@@ -23,19 +23,19 @@
 #endif
 
 /* X(name, text). Numbers are assigned in order (-1, -2, ...) and never reused. */
-#define ST_ERRNO_MAP(X)                                              \
-	X(ENOMEM, "out of memory")                                       \
-	X(EINVAL, "invalid argument")                                    \
-	X(ETOOBIG, "size limit exceeded")                                \
-	X(ETRUNC, "unexpected end of input")                             \
-	X(EMALFORMED, "malformed input")                                 \
-	X(EINVALID, "validation failed")                                 \
-	X(EUNLINKABLE, "unresolved or incompatible import")              \
-	X(ETRAP, "trap")                                                 \
-	X(ENOTFOUND, "not found")                                        \
-	X(EIO, "input/output error")                                     \
-	X(ENOSYS, "not supported")                                       \
-	X(EEXIT, "program exited")                                       \
+#define ST_ERRNO_MAP(X)                                     \
+	X(ENOMEM, "out of memory")                          \
+	X(EINVAL, "invalid argument")                       \
+	X(ETOOBIG, "size limit exceeded")                   \
+	X(ETRUNC, "unexpected end of input")                \
+	X(EMALFORMED, "malformed input")                    \
+	X(EINVALID, "validation failed")                    \
+	X(EUNLINKABLE, "unresolved or incompatible import") \
+	X(ETRAP, "trap")                                    \
+	X(ENOTFOUND, "not found")                           \
+	X(EIO, "input/output error")                        \
+	X(ENOSYS, "not supported")                          \
+	X(EEXIT, "program exited")                          \
 	X(ESTATE, "operation not valid in this state")
 
 enum st_errno {
@@ -48,7 +48,9 @@ enum st_errno {
 
 /* Public negative codes: ST_ENOMEM == -1, ST_EINVAL == -2, ... */
 #define ST_ERR_CODE_(name, text) ST_##name = -(int)ST_##name##_,
-enum st_errcode { ST_ERRNO_MAP(ST_ERR_CODE_) };
+enum st_errcode {
+	ST_ERRNO_MAP(ST_ERR_CODE_)
+};
 #undef ST_ERR_CODE_
 
 #define ST_ERR_MSG_MAX 256
@@ -80,8 +82,7 @@ void st_err_clear(st_err *err);
 int st_err_set(st_err *err, int code, const char *fmt, ...) ST_PRINTF(3, 4);
 
 /* As st_err_set, also recording the input byte offset. */
-int st_err_setat(st_err *err, int code, int64_t offset, const char *fmt, ...)
-    ST_PRINTF(4, 5);
+int st_err_setat(st_err *err, int code, int64_t offset, const char *fmt, ...) ST_PRINTF(4, 5);
 
 /* The fixed text of a code ("out of memory"); "unknown error" otherwise. */
 const char *st_strerror(int code);
@@ -90,8 +91,7 @@ const char *st_strerror(int code);
 const char *st_errname(int code);
 
 /* Aborts with file:line and a message: a broken invariant, never an error. */
-ST_NORETURN void st_bug(const char *file, int line, const char *fmt, ...)
-    ST_PRINTF(3, 4);
+ST_NORETURN void st_bug(const char *file, int line, const char *fmt, ...) ST_PRINTF(3, 4);
 #define ST_BUG(...) st_bug(__FILE__, __LINE__, __VA_ARGS__)
 
 #endif

@@ -4,7 +4,6 @@
  */
 #include "mem.h"
 
-
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -40,7 +40,13 @@
 #define FIX_END UINT32_MAX
 #define MAX_HEIGHT 1000000u /* operand stack entries per function */
 
-enum ctl_kind { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
+enum ctl_kind {
+	CTL_BLOCK,
+	CTL_LOOP,
+	CTL_IF,
+	CTL_ELSE,
+	CTL_FUNC
+};
 
 /* An operand stack entry: its type (0 = unknown, in unreachable code) and location. */
 struct ent {
@@ -50,16 +56,16 @@ struct ent {
 
 /* A control frame (block, loop, if, function body). */
 struct ctl {
-	uint8_t kind;            /* enum ctl_kind */
-	bool unreachable;        /* validation: the rest of the frame is unreachable */
-	bool live_in;            /* emission: the frame's entry was reachable */
-	bool targeted;           /* emission: a forward branch to its end was emitted */
-	uint32_t height;         /* operand stack height below the frame's params */
+	uint8_t kind;     /* enum ctl_kind */
+	bool unreachable; /* validation: the rest of the frame is unreachable */
+	bool live_in;     /* emission: the frame's entry was reachable */
+	bool targeted;    /* emission: a forward branch to its end was emitted */
+	uint32_t height;  /* operand stack height below the frame's params */
 	uint32_t nparams, nresults;
 	const wm_valtype *params, *results;
-	size_t loop_pc;          /* CTL_LOOP: code position of the loop head */
-	uint32_t fixups;         /* head of the list of branches to patch at the end */
-	size_t else_fix;         /* CTL_IF: the conditional branch to the else arm */
+	size_t loop_pc;  /* CTL_LOOP: code position of the loop head */
+	uint32_t fixups; /* head of the list of branches to patch at the end */
+	size_t else_fix; /* CTL_IF: the conditional branch to the else arm */
 };
 
 /* A branch offset waiting for its label: out[operand] = target - out[instr]. */
@@ -71,24 +77,24 @@ struct fixup {
 
 struct cconst {
 	uint64_t bits;
-	uint32_t rank;           /* slot number among used constants, or UINT32_MAX */
+	uint32_t rank; /* slot number among used constants, or UINT32_MAX */
 };
 
 /* Compiler state, reused across the functions of one module. */
 struct cc {
 	wm_module *m;
 	st_err *err;
-	const void *const *H;    /* handler addresses */
-	const uint8_t *p, *end;  /* reader over the body */
+	const void *const *H;   /* handler addresses */
+	const uint8_t *p, *end; /* reader over the body */
 
-	uint32_t *out;           /* emitted code units */
+	uint32_t *out; /* emitted code units */
 	size_t nout, capout;
-	size_t *relocs;          /* positions of tagged slot operands */
+	size_t *relocs; /* positions of tagged slot operands */
 	size_t nrelocs, caprelocs;
 	struct cconst *consts;
 	uint32_t nconsts;
 	size_t capconsts;
-	uint32_t *chash;         /* open addressing: const index + 1, 0 = empty */
+	uint32_t *chash; /* open addressing: const index + 1, 0 = empty */
 	uint32_t chash_cap;
 
 	struct ent *stk;
@@ -101,11 +107,11 @@ struct cc {
 	uint32_t nfix;
 	size_t capfix;
 
-	wm_valtype *ltypes;      /* types of params and declared locals */
+	wm_valtype *ltypes; /* types of params and declared locals */
 	uint32_t nlocals;
 	size_t capltypes;
-	uint32_t nalias;         /* entries on the stack that alias a local */
-	bool live;               /* code emitted now is reachable */
+	uint32_t nalias; /* entries on the stack that alias a local */
+	bool live;       /* code emitted now is reachable */
 	bool oom;
 
 	/* Peephole state about the last emitted instruction. */
@@ -329,7 +335,8 @@ static uint32_t const_loc(struct cc *c, uint64_t bits)
 		c->chash = nh;
 		c->chash_cap = ncap;
 		for (k = 0; k < c->nconsts; k++) {
-			i = (uint32_t)(c->consts[k].bits * 0x9E3779B97F4A7C15ull >> 32) & (ncap - 1);
+			i = (uint32_t)(c->consts[k].bits * 0x9E3779B97F4A7C15ull >> 32) &
+			    (ncap - 1);
 			while (nh[i])
 				i = (i + 1) & (ncap - 1);
 			nh[i] = k + 1;
@@ -343,8 +350,7 @@ static uint32_t const_loc(struct cc *c, uint64_t bits)
 			return TAG_CONST | k;
 		i = (i + 1) & mask;
 	}
-	if (!grow(c, (void **)&c->consts, &c->capconsts, c->nconsts + 1,
-	          sizeof(struct cconst)))
+	if (!grow(c, (void **)&c->consts, &c->capconsts, c->nconsts + 1, sizeof(struct cconst)))
 		return TAG_CONST;
 	k = c->nconsts++;
 	c->consts[k].bits = bits;
@@ -475,8 +481,8 @@ static const wm_valtype *label_types(const struct ctl *f)
 	return f->kind == CTL_LOOP ? f->params : f->results;
 }
 
-static int push_ctl(struct cc *c, uint8_t kind, uint32_t np, const wm_valtype *params,
-                    uint32_t nr, const wm_valtype *results)
+static int push_ctl(struct cc *c, uint8_t kind, uint32_t np, const wm_valtype *params, uint32_t nr,
+                    const wm_valtype *results)
 {
 	struct ctl *f;
 
@@ -661,80 +667,150 @@ static int fill_label(struct cc *c, const struct ctl *f)
 struct simple {
 	uint8_t nin;
 	uint8_t in, out;
-	uint16_t op;         /* enum wm_op, or WM_OP_COUNT_ for a pure retype */
+	uint16_t op; /* enum wm_op, or WM_OP_COUNT_ for a pure retype */
 };
 
-#define U_(t1, t2, o) { 1, WM_##t1, WM_##t2, WM_OP_##o }
-#define B_(t1, t2, o) { 2, WM_##t1, WM_##t2, WM_OP_##o }
-#define R_(t1, t2) { 1, WM_##t1, WM_##t2, WM_OP_COUNT_ }
+#define U_(t1, t2, o)                          \
+	{                                      \
+		1, WM_##t1, WM_##t2, WM_OP_##o \
+	}
+#define B_(t1, t2, o)                          \
+	{                                      \
+		2, WM_##t1, WM_##t2, WM_OP_##o \
+	}
+#define R_(t1, t2)                                \
+	{                                         \
+		1, WM_##t1, WM_##t2, WM_OP_COUNT_ \
+	}
 
 static const struct simple simple_ops[256] = {
-	[0x45] = U_(I32, I32, i32_eqz), [0x46] = B_(I32, I32, i32_eq),
-	[0x47] = B_(I32, I32, i32_ne), [0x48] = B_(I32, I32, i32_lt_s),
-	[0x49] = B_(I32, I32, i32_lt_u), [0x4a] = B_(I32, I32, i32_gt_s),
-	[0x4b] = B_(I32, I32, i32_gt_u), [0x4c] = B_(I32, I32, i32_le_s),
-	[0x4d] = B_(I32, I32, i32_le_u), [0x4e] = B_(I32, I32, i32_ge_s),
+	[0x45] = U_(I32, I32, i32_eqz),
+	[0x46] = B_(I32, I32, i32_eq),
+	[0x47] = B_(I32, I32, i32_ne),
+	[0x48] = B_(I32, I32, i32_lt_s),
+	[0x49] = B_(I32, I32, i32_lt_u),
+	[0x4a] = B_(I32, I32, i32_gt_s),
+	[0x4b] = B_(I32, I32, i32_gt_u),
+	[0x4c] = B_(I32, I32, i32_le_s),
+	[0x4d] = B_(I32, I32, i32_le_u),
+	[0x4e] = B_(I32, I32, i32_ge_s),
 	[0x4f] = B_(I32, I32, i32_ge_u),
-	[0x50] = U_(I64, I32, i64_eqz), [0x51] = B_(I64, I32, i64_eq),
-	[0x52] = B_(I64, I32, i64_ne), [0x53] = B_(I64, I32, i64_lt_s),
-	[0x54] = B_(I64, I32, i64_lt_u), [0x55] = B_(I64, I32, i64_gt_s),
-	[0x56] = B_(I64, I32, i64_gt_u), [0x57] = B_(I64, I32, i64_le_s),
-	[0x58] = B_(I64, I32, i64_le_u), [0x59] = B_(I64, I32, i64_ge_s),
+	[0x50] = U_(I64, I32, i64_eqz),
+	[0x51] = B_(I64, I32, i64_eq),
+	[0x52] = B_(I64, I32, i64_ne),
+	[0x53] = B_(I64, I32, i64_lt_s),
+	[0x54] = B_(I64, I32, i64_lt_u),
+	[0x55] = B_(I64, I32, i64_gt_s),
+	[0x56] = B_(I64, I32, i64_gt_u),
+	[0x57] = B_(I64, I32, i64_le_s),
+	[0x58] = B_(I64, I32, i64_le_u),
+	[0x59] = B_(I64, I32, i64_ge_s),
 	[0x5a] = B_(I64, I32, i64_ge_u),
-	[0x5b] = B_(F32, I32, f32_eq), [0x5c] = B_(F32, I32, f32_ne),
-	[0x5d] = B_(F32, I32, f32_lt), [0x5e] = B_(F32, I32, f32_gt),
-	[0x5f] = B_(F32, I32, f32_le), [0x60] = B_(F32, I32, f32_ge),
-	[0x61] = B_(F64, I32, f64_eq), [0x62] = B_(F64, I32, f64_ne),
-	[0x63] = B_(F64, I32, f64_lt), [0x64] = B_(F64, I32, f64_gt),
-	[0x65] = B_(F64, I32, f64_le), [0x66] = B_(F64, I32, f64_ge),
-	[0x67] = U_(I32, I32, i32_clz), [0x68] = U_(I32, I32, i32_ctz),
-	[0x69] = U_(I32, I32, i32_popcnt), [0x6a] = B_(I32, I32, i32_add),
-	[0x6b] = B_(I32, I32, i32_sub), [0x6c] = B_(I32, I32, i32_mul),
-	[0x6d] = B_(I32, I32, i32_div_s), [0x6e] = B_(I32, I32, i32_div_u),
-	[0x6f] = B_(I32, I32, i32_rem_s), [0x70] = B_(I32, I32, i32_rem_u),
-	[0x71] = B_(I32, I32, i32_and), [0x72] = B_(I32, I32, i32_or),
-	[0x73] = B_(I32, I32, i32_xor), [0x74] = B_(I32, I32, i32_shl),
-	[0x75] = B_(I32, I32, i32_shr_s), [0x76] = B_(I32, I32, i32_shr_u),
-	[0x77] = B_(I32, I32, i32_rotl), [0x78] = B_(I32, I32, i32_rotr),
-	[0x79] = U_(I64, I64, i64_clz), [0x7a] = U_(I64, I64, i64_ctz),
-	[0x7b] = U_(I64, I64, i64_popcnt), [0x7c] = B_(I64, I64, i64_add),
-	[0x7d] = B_(I64, I64, i64_sub), [0x7e] = B_(I64, I64, i64_mul),
-	[0x7f] = B_(I64, I64, i64_div_s), [0x80] = B_(I64, I64, i64_div_u),
-	[0x81] = B_(I64, I64, i64_rem_s), [0x82] = B_(I64, I64, i64_rem_u),
-	[0x83] = B_(I64, I64, i64_and), [0x84] = B_(I64, I64, i64_or),
-	[0x85] = B_(I64, I64, i64_xor), [0x86] = B_(I64, I64, i64_shl),
-	[0x87] = B_(I64, I64, i64_shr_s), [0x88] = B_(I64, I64, i64_shr_u),
-	[0x89] = B_(I64, I64, i64_rotl), [0x8a] = B_(I64, I64, i64_rotr),
-	[0x8b] = U_(F32, F32, f32_abs), [0x8c] = U_(F32, F32, f32_neg),
-	[0x8d] = U_(F32, F32, f32_ceil), [0x8e] = U_(F32, F32, f32_floor),
-	[0x8f] = U_(F32, F32, f32_trunc), [0x90] = U_(F32, F32, f32_nearest),
-	[0x91] = U_(F32, F32, f32_sqrt), [0x92] = B_(F32, F32, f32_add),
-	[0x93] = B_(F32, F32, f32_sub), [0x94] = B_(F32, F32, f32_mul),
-	[0x95] = B_(F32, F32, f32_div), [0x96] = B_(F32, F32, f32_min),
-	[0x97] = B_(F32, F32, f32_max), [0x98] = B_(F32, F32, f32_copysign),
-	[0x99] = U_(F64, F64, f64_abs), [0x9a] = U_(F64, F64, f64_neg),
-	[0x9b] = U_(F64, F64, f64_ceil), [0x9c] = U_(F64, F64, f64_floor),
-	[0x9d] = U_(F64, F64, f64_trunc), [0x9e] = U_(F64, F64, f64_nearest),
-	[0x9f] = U_(F64, F64, f64_sqrt), [0xa0] = B_(F64, F64, f64_add),
-	[0xa1] = B_(F64, F64, f64_sub), [0xa2] = B_(F64, F64, f64_mul),
-	[0xa3] = B_(F64, F64, f64_div), [0xa4] = B_(F64, F64, f64_min),
-	[0xa5] = B_(F64, F64, f64_max), [0xa6] = B_(F64, F64, f64_copysign),
+	[0x5b] = B_(F32, I32, f32_eq),
+	[0x5c] = B_(F32, I32, f32_ne),
+	[0x5d] = B_(F32, I32, f32_lt),
+	[0x5e] = B_(F32, I32, f32_gt),
+	[0x5f] = B_(F32, I32, f32_le),
+	[0x60] = B_(F32, I32, f32_ge),
+	[0x61] = B_(F64, I32, f64_eq),
+	[0x62] = B_(F64, I32, f64_ne),
+	[0x63] = B_(F64, I32, f64_lt),
+	[0x64] = B_(F64, I32, f64_gt),
+	[0x65] = B_(F64, I32, f64_le),
+	[0x66] = B_(F64, I32, f64_ge),
+	[0x67] = U_(I32, I32, i32_clz),
+	[0x68] = U_(I32, I32, i32_ctz),
+	[0x69] = U_(I32, I32, i32_popcnt),
+	[0x6a] = B_(I32, I32, i32_add),
+	[0x6b] = B_(I32, I32, i32_sub),
+	[0x6c] = B_(I32, I32, i32_mul),
+	[0x6d] = B_(I32, I32, i32_div_s),
+	[0x6e] = B_(I32, I32, i32_div_u),
+	[0x6f] = B_(I32, I32, i32_rem_s),
+	[0x70] = B_(I32, I32, i32_rem_u),
+	[0x71] = B_(I32, I32, i32_and),
+	[0x72] = B_(I32, I32, i32_or),
+	[0x73] = B_(I32, I32, i32_xor),
+	[0x74] = B_(I32, I32, i32_shl),
+	[0x75] = B_(I32, I32, i32_shr_s),
+	[0x76] = B_(I32, I32, i32_shr_u),
+	[0x77] = B_(I32, I32, i32_rotl),
+	[0x78] = B_(I32, I32, i32_rotr),
+	[0x79] = U_(I64, I64, i64_clz),
+	[0x7a] = U_(I64, I64, i64_ctz),
+	[0x7b] = U_(I64, I64, i64_popcnt),
+	[0x7c] = B_(I64, I64, i64_add),
+	[0x7d] = B_(I64, I64, i64_sub),
+	[0x7e] = B_(I64, I64, i64_mul),
+	[0x7f] = B_(I64, I64, i64_div_s),
+	[0x80] = B_(I64, I64, i64_div_u),
+	[0x81] = B_(I64, I64, i64_rem_s),
+	[0x82] = B_(I64, I64, i64_rem_u),
+	[0x83] = B_(I64, I64, i64_and),
+	[0x84] = B_(I64, I64, i64_or),
+	[0x85] = B_(I64, I64, i64_xor),
+	[0x86] = B_(I64, I64, i64_shl),
+	[0x87] = B_(I64, I64, i64_shr_s),
+	[0x88] = B_(I64, I64, i64_shr_u),
+	[0x89] = B_(I64, I64, i64_rotl),
+	[0x8a] = B_(I64, I64, i64_rotr),
+	[0x8b] = U_(F32, F32, f32_abs),
+	[0x8c] = U_(F32, F32, f32_neg),
+	[0x8d] = U_(F32, F32, f32_ceil),
+	[0x8e] = U_(F32, F32, f32_floor),
+	[0x8f] = U_(F32, F32, f32_trunc),
+	[0x90] = U_(F32, F32, f32_nearest),
+	[0x91] = U_(F32, F32, f32_sqrt),
+	[0x92] = B_(F32, F32, f32_add),
+	[0x93] = B_(F32, F32, f32_sub),
+	[0x94] = B_(F32, F32, f32_mul),
+	[0x95] = B_(F32, F32, f32_div),
+	[0x96] = B_(F32, F32, f32_min),
+	[0x97] = B_(F32, F32, f32_max),
+	[0x98] = B_(F32, F32, f32_copysign),
+	[0x99] = U_(F64, F64, f64_abs),
+	[0x9a] = U_(F64, F64, f64_neg),
+	[0x9b] = U_(F64, F64, f64_ceil),
+	[0x9c] = U_(F64, F64, f64_floor),
+	[0x9d] = U_(F64, F64, f64_trunc),
+	[0x9e] = U_(F64, F64, f64_nearest),
+	[0x9f] = U_(F64, F64, f64_sqrt),
+	[0xa0] = B_(F64, F64, f64_add),
+	[0xa1] = B_(F64, F64, f64_sub),
+	[0xa2] = B_(F64, F64, f64_mul),
+	[0xa3] = B_(F64, F64, f64_div),
+	[0xa4] = B_(F64, F64, f64_min),
+	[0xa5] = B_(F64, F64, f64_max),
+	[0xa6] = B_(F64, F64, f64_copysign),
 	[0xa7] = R_(I64, I32), /* i32.wrap_i64: the low half of the slot */
-	[0xa8] = U_(F32, I32, i32_trunc_f32_s), [0xa9] = U_(F32, I32, i32_trunc_f32_u),
-	[0xaa] = U_(F64, I32, i32_trunc_f64_s), [0xab] = U_(F64, I32, i32_trunc_f64_u),
-	[0xac] = U_(I32, I64, i64_extend_i32_s), [0xad] = U_(I32, I64, i64_extend_i32_u),
-	[0xae] = U_(F32, I64, i64_trunc_f32_s), [0xaf] = U_(F32, I64, i64_trunc_f32_u),
-	[0xb0] = U_(F64, I64, i64_trunc_f64_s), [0xb1] = U_(F64, I64, i64_trunc_f64_u),
-	[0xb2] = U_(I32, F32, f32_convert_i32_s), [0xb3] = U_(I32, F32, f32_convert_i32_u),
-	[0xb4] = U_(I64, F32, f32_convert_i64_s), [0xb5] = U_(I64, F32, f32_convert_i64_u),
+	[0xa8] = U_(F32, I32, i32_trunc_f32_s),
+	[0xa9] = U_(F32, I32, i32_trunc_f32_u),
+	[0xaa] = U_(F64, I32, i32_trunc_f64_s),
+	[0xab] = U_(F64, I32, i32_trunc_f64_u),
+	[0xac] = U_(I32, I64, i64_extend_i32_s),
+	[0xad] = U_(I32, I64, i64_extend_i32_u),
+	[0xae] = U_(F32, I64, i64_trunc_f32_s),
+	[0xaf] = U_(F32, I64, i64_trunc_f32_u),
+	[0xb0] = U_(F64, I64, i64_trunc_f64_s),
+	[0xb1] = U_(F64, I64, i64_trunc_f64_u),
+	[0xb2] = U_(I32, F32, f32_convert_i32_s),
+	[0xb3] = U_(I32, F32, f32_convert_i32_u),
+	[0xb4] = U_(I64, F32, f32_convert_i64_s),
+	[0xb5] = U_(I64, F32, f32_convert_i64_u),
 	[0xb6] = U_(F64, F32, f32_demote_f64),
-	[0xb7] = U_(I32, F64, f64_convert_i32_s), [0xb8] = U_(I32, F64, f64_convert_i32_u),
-	[0xb9] = U_(I64, F64, f64_convert_i64_s), [0xba] = U_(I64, F64, f64_convert_i64_u),
+	[0xb7] = U_(I32, F64, f64_convert_i32_s),
+	[0xb8] = U_(I32, F64, f64_convert_i32_u),
+	[0xb9] = U_(I64, F64, f64_convert_i64_s),
+	[0xba] = U_(I64, F64, f64_convert_i64_u),
 	[0xbb] = U_(F32, F64, f64_promote_f32),
-	[0xbc] = R_(F32, I32), [0xbd] = R_(F64, I64), /* reinterpretations */
-	[0xbe] = R_(I32, F32), [0xbf] = R_(I64, F64),
-	[0xc0] = U_(I32, I32, i32_extend8_s), [0xc1] = U_(I32, I32, i32_extend16_s),
-	[0xc2] = U_(I64, I64, i64_extend8_s), [0xc3] = U_(I64, I64, i64_extend16_s),
+	[0xbc] = R_(F32, I32),
+	[0xbd] = R_(F64, I64), /* reinterpretations */
+	[0xbe] = R_(I32, F32),
+	[0xbf] = R_(I64, F64),
+	[0xc0] = U_(I32, I32, i32_extend8_s),
+	[0xc1] = U_(I32, I32, i32_extend16_s),
+	[0xc2] = U_(I64, I64, i64_extend8_s),
+	[0xc3] = U_(I64, I64, i64_extend16_s),
 	[0xc4] = U_(I64, I64, i64_extend32_s),
 };
 
@@ -753,28 +829,27 @@ struct memop {
 };
 
 static const struct memop mem_ops[0x3f - 0x28] = {
-	{ WM_I32, 2, WM_OP_load32 }, { WM_I64, 3, WM_OP_load64 },
-	{ WM_F32, 2, WM_OP_load32 }, { WM_F64, 3, WM_OP_load64 },
-	{ WM_I32, 0, WM_OP_load8_s32 }, { WM_I32, 0, WM_OP_load8_u32 },
+	{ WM_I32, 2, WM_OP_load32 },     { WM_I64, 3, WM_OP_load64 },
+	{ WM_F32, 2, WM_OP_load32 },     { WM_F64, 3, WM_OP_load64 },
+	{ WM_I32, 0, WM_OP_load8_s32 },  { WM_I32, 0, WM_OP_load8_u32 },
 	{ WM_I32, 1, WM_OP_load16_s32 }, { WM_I32, 1, WM_OP_load16_u32 },
-	{ WM_I64, 0, WM_OP_load8_s64 }, { WM_I64, 0, WM_OP_load8_u64 },
+	{ WM_I64, 0, WM_OP_load8_s64 },  { WM_I64, 0, WM_OP_load8_u64 },
 	{ WM_I64, 1, WM_OP_load16_s64 }, { WM_I64, 1, WM_OP_load16_u64 },
 	{ WM_I64, 2, WM_OP_load32_s64 }, { WM_I64, 2, WM_OP_load32_u64 },
-	{ WM_I32, 2, WM_OP_store32 }, { WM_I64, 3, WM_OP_store64 },
-	{ WM_F32, 2, WM_OP_store32 }, { WM_F64, 3, WM_OP_store64 },
-	{ WM_I32, 0, WM_OP_store8 }, { WM_I32, 1, WM_OP_store16 },
-	{ WM_I64, 0, WM_OP_store8 }, { WM_I64, 1, WM_OP_store16 },
+	{ WM_I32, 2, WM_OP_store32 },    { WM_I64, 3, WM_OP_store64 },
+	{ WM_F32, 2, WM_OP_store32 },    { WM_F64, 3, WM_OP_store64 },
+	{ WM_I32, 0, WM_OP_store8 },     { WM_I32, 1, WM_OP_store16 },
+	{ WM_I64, 0, WM_OP_store8 },     { WM_I64, 1, WM_OP_store16 },
 	{ WM_I64, 2, WM_OP_store32 },
 };
 
 /* i32 compares that fuse into branches: index = op - WM_OP_i32_eq; eqz separately. */
 static const uint16_t fuse_br_if[10] = {
-	WM_OP_br_if_eq, WM_OP_br_if_ne, WM_OP_br_if_lt_s, WM_OP_br_if_lt_u,
-	WM_OP_br_if_gt_s, WM_OP_br_if_gt_u, WM_OP_br_if_le_s, WM_OP_br_if_le_u,
-	WM_OP_br_if_ge_s, WM_OP_br_if_ge_u,
+	WM_OP_br_if_eq,   WM_OP_br_if_ne,   WM_OP_br_if_lt_s, WM_OP_br_if_lt_u, WM_OP_br_if_gt_s,
+	WM_OP_br_if_gt_u, WM_OP_br_if_le_s, WM_OP_br_if_le_u, WM_OP_br_if_ge_s, WM_OP_br_if_ge_u,
 };
 static const uint16_t fuse_br_unless[10] = {
-	WM_OP_br_unless_eq, WM_OP_br_unless_ne, WM_OP_br_unless_lt_s, WM_OP_br_unless_lt_u,
+	WM_OP_br_unless_eq,   WM_OP_br_unless_ne,   WM_OP_br_unless_lt_s, WM_OP_br_unless_lt_u,
 	WM_OP_br_unless_gt_s, WM_OP_br_unless_gt_u, WM_OP_br_unless_le_s, WM_OP_br_unless_le_u,
 	WM_OP_br_unless_ge_s, WM_OP_br_unless_ge_u,
 };
@@ -786,17 +861,34 @@ static enum wm_op imm_form(enum wm_op op, bool *commutative)
 {
 	*commutative = false;
 	switch (op) {
-	case WM_OP_i32_add: *commutative = true; return WM_OP_i32_add_imm;
-	case WM_OP_i32_mul: *commutative = true; return WM_OP_i32_mul_imm;
-	case WM_OP_i32_and: *commutative = true; return WM_OP_i32_and_imm;
-	case WM_OP_i32_or: *commutative = true; return WM_OP_i32_or_imm;
-	case WM_OP_i32_xor: *commutative = true; return WM_OP_i32_xor_imm;
-	case WM_OP_i32_sub: return WM_OP_i32_sub_imm;
-	case WM_OP_i32_shl: return WM_OP_i32_shl_imm;
-	case WM_OP_i32_shr_s: return WM_OP_i32_shr_s_imm;
-	case WM_OP_i32_shr_u: return WM_OP_i32_shr_u_imm;
-	case WM_OP_i64_add: *commutative = true; return WM_OP_i64_add_imm;
-	default: return WM_OP_COUNT_;
+	case WM_OP_i32_add:
+		*commutative = true;
+		return WM_OP_i32_add_imm;
+	case WM_OP_i32_mul:
+		*commutative = true;
+		return WM_OP_i32_mul_imm;
+	case WM_OP_i32_and:
+		*commutative = true;
+		return WM_OP_i32_and_imm;
+	case WM_OP_i32_or:
+		*commutative = true;
+		return WM_OP_i32_or_imm;
+	case WM_OP_i32_xor:
+		*commutative = true;
+		return WM_OP_i32_xor_imm;
+	case WM_OP_i32_sub:
+		return WM_OP_i32_sub_imm;
+	case WM_OP_i32_shl:
+		return WM_OP_i32_shl_imm;
+	case WM_OP_i32_shr_s:
+		return WM_OP_i32_shr_s_imm;
+	case WM_OP_i32_shr_u:
+		return WM_OP_i32_shr_u_imm;
+	case WM_OP_i64_add:
+		*commutative = true;
+		return WM_OP_i64_add_imm;
+	default:
+		return WM_OP_COUNT_;
 	}
 }
 
@@ -879,9 +971,10 @@ static size_t emit_cond_branch(struct cc *c, struct ent cond, bool when, size_t 
 
 		rewind_to(c, c->last_start);
 		if (cmp == CMP_EQZ || cmp == CMP_I64_EQZ) {
-			enum wm_op op = cmp == CMP_EQZ ? (when ? WM_OP_br_if_eqz : WM_OP_br_unless_eqz)
-			                               : (when ? WM_OP_br_if_i64_eqz
-			                                       : WM_OP_br_unless_i64_eqz);
+			enum wm_op op =
+				cmp == CMP_EQZ ?
+					(when ? WM_OP_br_if_eqz : WM_OP_br_unless_eqz) :
+					(when ? WM_OP_br_if_i64_eqz : WM_OP_br_unless_i64_eqz);
 			at = emit_op(c, op);
 			emit_slot(c, a);
 		} else {
@@ -906,18 +999,25 @@ static size_t emit_cond_branch(struct cc *c, struct ent cond, bool when, size_t 
 static const wm_valtype *single(uint8_t t)
 {
 	switch (t) {
-	case WM_I32: return vt_i32;
-	case WM_I64: return vt_i64;
-	case WM_F32: return vt_f32;
-	case WM_F64: return vt_f64;
-	case WM_FUNCREF: return vt_funcref;
-	case WM_EXTERNREF: return vt_externref;
-	default: return NULL;
+	case WM_I32:
+		return vt_i32;
+	case WM_I64:
+		return vt_i64;
+	case WM_F32:
+		return vt_f32;
+	case WM_F64:
+		return vt_f64;
+	case WM_FUNCREF:
+		return vt_funcref;
+	case WM_EXTERNREF:
+		return vt_externref;
+	default:
+		return NULL;
 	}
 }
 
-static int read_blocktype(struct cc *c, uint32_t *np, const wm_valtype **params,
-                          uint32_t *nr, const wm_valtype **results)
+static int read_blocktype(struct cc *c, uint32_t *np, const wm_valtype **params, uint32_t *nr,
+                          const wm_valtype **results)
 {
 	int64_t idx;
 	int rc;
@@ -1349,8 +1449,8 @@ static int pop_n(struct cc *c, int n, const uint8_t *types, struct ent *e)
 }
 
 /* Emits op with an optional destination, immediates, then slot operands. */
-static void emit_generic(struct cc *c, enum wm_op op, bool has_dst, int nimm,
-                         const uint32_t *imm, int nslots, const struct ent *e)
+static void emit_generic(struct cc *c, enum wm_op op, bool has_dst, int nimm, const uint32_t *imm,
+                         int nslots, const struct ent *e)
 {
 	if (!c->live)
 		return;
@@ -1588,8 +1688,8 @@ static int finish(struct cc *c, uint32_t fidx, const wm_type *type, wm_code *cod
 	return 0;
 }
 
-static int compile_body(struct cc *c, uint32_t fidx, const wm_funcbody *body,
-                        const wm_type *type, wm_code *code)
+static int compile_body(struct cc *c, uint32_t fidx, const wm_funcbody *body, const wm_type *type,
+                        wm_code *code)
 {
 	wm_module *m = c->m;
 	uint8_t op = 0;
@@ -1608,7 +1708,8 @@ static int compile_body(struct cc *c, uint32_t fidx, const wm_funcbody *body,
 	forget_last(c);
 
 	c->nlocals = type->ft.nparams + body->nlocals;
-	if (!grow(c, (void **)&c->ltypes, &c->capltypes, (size_t)c->nlocals + 1, sizeof(wm_valtype)))
+	if (!grow(c, (void **)&c->ltypes, &c->capltypes, (size_t)c->nlocals + 1,
+	          sizeof(wm_valtype)))
 		return st_err_set(c->err, ST_ENOMEM, "out of memory compiling");
 	for (uint32_t i = 0; i < type->ft.nparams; i++)
 		c->ltypes[i] = type->ft.params[i];
@@ -1787,7 +1888,8 @@ static int compile_body(struct cc *c, uint32_t fidx, const wm_funcbody *body,
 			if (!want) {
 				uint8_t t0 = e[0].type ? e[0].type : e[1].type;
 
-				if ((e[0].type && !is_num(e[0].type)) || (e[1].type && !is_num(e[1].type))) {
+				if ((e[0].type && !is_num(e[0].type)) ||
+				    (e[1].type && !is_num(e[1].type))) {
 					rc = invalid(c, "type mismatch");
 					break;
 				}
@@ -2013,7 +2115,9 @@ static int skim_body(struct cc *c, const wm_funcbody *body)
 		if (rc < 0)
 			return rc;
 		switch (op) {
-		case 0x02: case 0x03: case 0x04:
+		case 0x02:
+		case 0x03:
+		case 0x04:
 			depth++;
 			if (c->p < c->end && (*c->p == 0x40 || single(*c->p) || *c->p == WM_V128))
 				c->p++;
@@ -2023,8 +2127,17 @@ static int skim_body(struct cc *c, const wm_funcbody *body)
 		case 0x0b:
 			depth--;
 			break;
-		case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22:
-		case 0x23: case 0x24: case 0x25: case 0x26: case 0xd2:
+		case 0x0c:
+		case 0x0d:
+		case 0x10:
+		case 0x20:
+		case 0x21:
+		case 0x22:
+		case 0x23:
+		case 0x24:
+		case 0x25:
+		case 0x26:
+		case 0xd2:
 			rc = read_u32(c, &x);
 			break;
 		case 0x0e:
@@ -2042,7 +2155,8 @@ static int skim_body(struct cc *c, const wm_funcbody *body)
 			for (uint64_t i = 0; rc >= 0 && i < n; i++)
 				rc = read_byte(c, &b);
 			break;
-		case 0x3f: case 0x40:
+		case 0x3f:
+		case 0x40:
 			rc = read_zero(c);
 			break;
 		case 0x41:
@@ -2051,7 +2165,8 @@ static int skim_body(struct cc *c, const wm_funcbody *body)
 		case 0x42:
 			rc = read_sleb(c, 64, &v);
 			break;
-		case 0x43: case 0x44:
+		case 0x43:
+		case 0x44:
 			if (c->end - c->p < (op == 0x43 ? 4 : 8))
 				return malformed(c, "unexpected end of section or function");
 			c->p += op == 0x43 ? 4 : 8;

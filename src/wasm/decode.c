@@ -92,6 +92,7 @@ static int nomem(dec *d)
 
 static int rd_u8(dec *d, uint8_t *out)
 {
+	*out = 0;
 	if (d->pos >= d->len)
 		return malformed(d, d->pos, "unexpected end of section or function");
 	*out = d->p[d->pos++];
@@ -100,6 +101,7 @@ static int rd_u8(dec *d, uint8_t *out)
 
 static int rd_bytes(dec *d, size_t n, const uint8_t **out)
 {
+	*out = NULL;
 	if (n > d->len - d->pos)
 		return malformed(d, d->len, "unexpected end of section or function");
 	*out = d->p + d->pos;
@@ -116,6 +118,8 @@ static int rd_uleb(dec *d, unsigned bits, uint64_t *out)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
+
+	*out = 0;
 
 	for (;;) {
 		size_t at = d->pos;
@@ -144,6 +148,8 @@ static int rd_sleb(dec *d, unsigned bits, int64_t *out)
 {
 	uint64_t v = 0;
 	unsigned shift = 0;
+
+	*out = 0;
 
 	for (;;) {
 		size_t at = d->pos;

@@ -4,13 +4,11 @@
  * imports, allocate, evaluate element segments, apply active segments in
  * order, run the start function.
  *
- * A memory reserves the address space of its maximum (4 GiB without one) as
- * PROT_NONE at creation and only changes protections as it grows, so its
- * base never moves. Functions stored in tables carry no reference: the
- * embedder keeps instances alive while their functions may be reached, as
- * the spec's store does. The one case the embedder cannot cover is a failed
- * instantiation whose functions already escaped into imported objects; such
- * an instance is parked for the life of the process (see park_instance).
+ * A memory reserves its maximum (4 GiB without one) as PROT_NONE and only
+ * changes protections as it grows, so its base never moves. Table entries
+ * hold no references: the embedder keeps instances alive, as the spec's
+ * store does, except after a failed instantiation whose functions escaped
+ * into imported tables (see park_instance).
  */
 #include "wm_int.h"
 
@@ -85,6 +83,7 @@ int wm_memory_new(wm_memory **out, wm_limits lim, st_err *err)
 	uint64_t pages, reserve;
 	wm_memory *mem;
 	void *base;
+	int rc;
 
 	*out = NULL;
 	if (lim.min > WM_MAX_PAGES || (lim.has_max && lim.max > WM_MAX_PAGES))
@@ -93,27 +92,32 @@ int wm_memory_new(wm_memory **out, wm_limits lim, st_err *err)
 		return st_err_set(err, ST_EINVAL, "size minimum must not be greater than maximum");
 	pages = lim.has_max ? lim.max : WM_MAX_PAGES;
 	reserve = (pages ? pages : 1) * (uint64_t)WM_PAGE_SIZE;
-	base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
-		return st_err_set(err, ST_ENOMEM, "cannot reserve %llu bytes for a memory",
-		                  (unsigned long long)reserve);
-	if (lim.min && mprotect(base, lim.min * WM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
-		munmap(base, reserve);
-		return st_err_set(err, ST_ENOMEM, "cannot commit a memory of %llu pages",
-		                  (unsigned long long)lim.min);
-	}
 	mem = st_calloc(1, sizeof(*mem));
-	if (!mem) {
-		munmap(base, reserve);
+	if (!mem)
 		return st_err_set(err, ST_ENOMEM, "out of memory");
+	base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		rc = st_err_set(err, ST_ENOMEM, "cannot reserve %llu bytes for a memory",
+		                (unsigned long long)reserve);
+		goto fail;
 	}
 	mem->base = base;
-	mem->size = lim.min * WM_PAGE_SIZE;
 	mem->reserved = reserve;
+	if (lim.min && mprotect(base, lim.min * WM_PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
+		rc = st_err_set(err, ST_ENOMEM, "cannot commit a memory of %llu pages",
+		                (unsigned long long)lim.min);
+		goto fail;
+	}
+	mem->size = lim.min * WM_PAGE_SIZE;
 	mem->lim = lim;
 	atomic_init(&mem->refs, 1);
 	*out = mem;
 	return 0;
+fail:
+	if (mem->base)
+		munmap(mem->base, mem->reserved);
+	st_free(mem);
+	return rc;
 }
 
 wm_memory *wm_memory_ref(wm_memory *mem)

@@ -44,23 +44,23 @@
 #endif
 
 struct frame {
-	const uint32_t *ip;   /* where the caller resumes; NULL marks a wm_call entry */
-	wm_val *fp;           /* the caller's frame pointer */
-	wm_instance *inst;    /* the caller's instance */
-	const wm_code *code;  /* the caller's function */
+	const uint32_t *ip;  /* where the caller resumes; NULL marks a wm_call entry */
+	wm_val *fp;          /* the caller's frame pointer */
+	wm_instance *inst;   /* the caller's instance */
+	const wm_code *code; /* the caller's function */
 };
 
 struct wm_exec {
-	wm_val *stack;            /* owned, nslots */
+	wm_val *stack; /* owned, nslots */
 	wm_val *stack_end;
-	wm_val *sp;               /* first slot free for a new wm_call (nesting) */
-	struct frame *frames;     /* owned */
+	wm_val *sp;           /* first slot free for a new wm_call (nesting) */
+	struct frame *frames; /* owned */
 	struct frame *frames_end;
-	struct frame *ftop;       /* next free frame */
-	int64_t fuel;             /* remaining fuel; negative = unlimited */
-	uint64_t deadline_ns;     /* CLOCK_MONOTONIC deadline, 0 = none */
-	atomic_int interrupt;     /* set by wm_exec_interrupt, any thread */
-	st_err trap;              /* detail of the last trap raised on this context */
+	struct frame *ftop;   /* next free frame */
+	int64_t fuel;         /* remaining fuel; negative = unlimited */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC deadline, 0 = none */
+	atomic_int interrupt; /* set by wm_exec_interrupt, any thread */
+	st_err trap;          /* detail of the last trap raised on this context */
 	void *ud;
 };
 
@@ -282,110 +282,110 @@ static wm_trap_kind poll(wm_exec *x, int64_t *tick)
 /* ----------------------------------------------------------------------- */
 /* The interpreter */
 
-#define NEXT()                                  \
-	do {                                        \
-		const void *h_;                         \
-		memcpy(&h_, ip, sizeof(h_));            \
-		goto *h_;                               \
+#define NEXT()                               \
+	do {                                 \
+		const void *h_;              \
+		memcpy(&h_, ip, sizeof(h_)); \
+		goto *h_;                    \
 	} while (0)
 
 #define S(k) fp[ip[k]]
 
 #define UNOP(name, IF, OF, expr)                \
-	L_##name:                                   \
-	{                                           \
-		__typeof__(fp->IF) a = S(3).IF;         \
-		S(2).OF = (expr);                       \
-		ip += 4;                                \
-		NEXT();                                 \
+	L_##name:                               \
+	{                                       \
+		__typeof__(fp->IF) a = S(3).IF; \
+		S(2).OF = (expr);               \
+		ip += 4;                        \
+		NEXT();                         \
 	}
 
 #define BINOP(name, IF, OF, expr)               \
-	L_##name:                                   \
-	{                                           \
-		__typeof__(fp->IF) a = S(3).IF;         \
-		__typeof__(fp->IF) b = S(4).IF;         \
-		S(2).OF = (expr);                       \
-		ip += 5;                                \
-		NEXT();                                 \
+	L_##name:                               \
+	{                                       \
+		__typeof__(fp->IF) a = S(3).IF; \
+		__typeof__(fp->IF) b = S(4).IF; \
+		S(2).OF = (expr);               \
+		ip += 5;                        \
+		NEXT();                         \
 	}
 
 #define IMMOP(name, IF, expr)                   \
-	L_##name:                                   \
-	{                                           \
-		__typeof__(fp->IF) a = S(3).IF;         \
-		uint32_t b = ip[4];                     \
-		S(2).IF = (expr);                       \
-		ip += 5;                                \
-		NEXT();                                 \
+	L_##name:                               \
+	{                                       \
+		__typeof__(fp->IF) a = S(3).IF; \
+		uint32_t b = ip[4];             \
+		S(2).IF = (expr);               \
+		ip += 5;                        \
+		NEXT();                         \
 	}
 
 /* Backward branches poll the tick countdown. */
-#define BACKEDGE(off)                                            \
-	do {                                                         \
-		if ((off) <= 0 && UNLIKELY(--tick < 0)) {                \
-			tk = poll(x, &tick);                                 \
-			if (tk)                                              \
-				goto trap;                                       \
-		}                                                        \
+#define BACKEDGE(off)                                     \
+	do {                                              \
+		if ((off) <= 0 && UNLIKELY(--tick < 0)) { \
+			tk = poll(x, &tick);              \
+			if (tk)                           \
+				goto trap;                \
+		}                                         \
 	} while (0)
 
-#define BRCMP(cmp, expr)                                         \
-	L_br_if_##cmp:                                               \
-	{                                                            \
-		uint32_t a = S(2).i32, b = S(3).i32;                     \
-		if (expr) {                                              \
-			int32_t off = (int32_t)ip[4];                        \
-			BACKEDGE(off);                                       \
-			ip += off;                                           \
-		} else {                                                 \
-			ip += 5;                                             \
-		}                                                        \
-		NEXT();                                                  \
-	}                                                            \
-	L_br_unless_##cmp:                                           \
-	{                                                            \
-		uint32_t a = S(2).i32, b = S(3).i32;                     \
-		if (!(expr)) {                                           \
-			int32_t off = (int32_t)ip[4];                        \
-			BACKEDGE(off);                                       \
-			ip += off;                                           \
-		} else {                                                 \
-			ip += 5;                                             \
-		}                                                        \
-		NEXT();                                                  \
+#define BRCMP(cmp, expr)                              \
+	L_br_if_##cmp:                                \
+	{                                             \
+		uint32_t a = S(2).i32, b = S(3).i32;  \
+		if (expr) {                           \
+			int32_t off = (int32_t)ip[4]; \
+			BACKEDGE(off);                \
+			ip += off;                    \
+		} else {                              \
+			ip += 5;                      \
+		}                                     \
+		NEXT();                               \
+	}                                             \
+	L_br_unless_##cmp:                            \
+	{                                             \
+		uint32_t a = S(2).i32, b = S(3).i32;  \
+		if (!(expr)) {                        \
+			int32_t off = (int32_t)ip[4]; \
+			BACKEDGE(off);                \
+			ip += off;                    \
+		} else {                              \
+			ip += 5;                      \
+		}                                     \
+		NEXT();                               \
 	}
 
-#define LOAD(name, N, OF, CT, conv)                              \
-	L_##name:                                                    \
-	{                                                            \
-		uint64_t ea = (uint64_t)S(3).i32 + ip[4];                \
-		CT v;                                                    \
-		if (UNLIKELY(ea + N > memsize))                          \
-			goto trap_mem;                                       \
-		memcpy(&v, mem + ea, N);                                 \
-		S(2).OF = conv;                                          \
-		ip += 5;                                                 \
-		NEXT();                                                  \
+#define LOAD(name, N, OF, CT, conv)                       \
+	L_##name:                                         \
+	{                                                 \
+		uint64_t ea = (uint64_t)S(3).i32 + ip[4]; \
+		CT v;                                     \
+		if (UNLIKELY(ea + N > memsize))           \
+			goto trap_mem;                    \
+		memcpy(&v, mem + ea, N);                  \
+		S(2).OF = conv;                           \
+		ip += 5;                                  \
+		NEXT();                                   \
 	}
 
-#define STORE(name, N, IF)                                       \
-	L_##name:                                                    \
-	{                                                            \
-		uint64_t ea = (uint64_t)S(2).i32 + ip[4];                \
-		__typeof__(fp->IF) v = S(3).IF;                          \
-		if (UNLIKELY(ea + N > memsize))                          \
-			goto trap_mem;                                       \
-		memcpy(mem + ea, &v, N);                                 \
-		ip += 5;                                                 \
-		NEXT();                                                  \
+#define STORE(name, N, IF)                                \
+	L_##name:                                         \
+	{                                                 \
+		uint64_t ea = (uint64_t)S(2).i32 + ip[4]; \
+		__typeof__(fp->IF) v = S(3).IF;           \
+		if (UNLIKELY(ea + N > memsize))           \
+			goto trap_mem;                    \
+		memcpy(mem + ea, &v, N);                  \
+		ip += 5;                                  \
+		NEXT();                                   \
 	}
 
-#define RELOAD_MEM()                                             \
-	do {                                                         \
-		wm_memory *m0_ = inst->mem0 ? inst->mem0 : &no_memory;   \
-		mem = m0_->base;                                         \
-		memsize = m0_->size;                                     \
+#define RELOAD_MEM()                                                   \
+	do {                                                           \
+		wm_memory *m0_ = inst->mem0 ? inst->mem0 : &no_memory; \
+		mem = m0_->base;                                       \
+		memsize = m0_->size;                                   \
 	} while (0)
 
 static const void *const *handler_table;
@@ -465,13 +465,12 @@ L_copy2:
 	ip += 6;
 	NEXT();
 
-L_br:
-	{
-		int32_t off = (int32_t)ip[2];
-		BACKEDGE(off);
-		ip += off;
-		NEXT();
-	}
+L_br : {
+	int32_t off = (int32_t)ip[2];
+	BACKEDGE(off);
+	ip += off;
+	NEXT();
+}
 
 L_br_if:
 	if (S(2).i32) {
@@ -544,25 +543,23 @@ L_br_unless_i64_eqz:
 	BRCMP(ge_s, (int32_t)a >= (int32_t)b)
 	BRCMP(ge_u, a >= b)
 
-L_br_table:
-	{
-		uint32_t i = S(2).i32, n = ip[3];
-		int32_t off = (int32_t)ip[4 + (i < n ? i : n)];
-		BACKEDGE(off);
-		ip += off;
-		NEXT();
-	}
+L_br_table : {
+	uint32_t i = S(2).i32, n = ip[3];
+	int32_t off = (int32_t)ip[4 + (i < n ? i : n)];
+	BACKEDGE(off);
+	ip += off;
+	NEXT();
+}
 
 L_ret1:
 	fp[0] = S(2);
 	goto ret;
 
-L_retn:
-	{
-		uint32_t src = ip[2], n = ip[3];
-		for (uint32_t i = 0; i < n; i++)
-			fp[i] = fp[src + i];
-	}
+L_retn : {
+	uint32_t src = ip[2], n = ip[3];
+	for (uint32_t i = 0; i < n; i++)
+		fp[i] = fp[src + i];
+}
 	goto ret;
 
 L_ret0:
@@ -577,21 +574,20 @@ ret:
 	RELOAD_MEM();
 	NEXT();
 
-L_call:
-	{
-		const wm_code *c;
-		memcpy(&c, ip + 2, sizeof(c));
-		if (UNLIKELY(ft >= fend))
-			goto trap_stack;
-		ft->ip = ip + 5;
-		ft->fp = fp;
-		ft->inst = inst;
-		ft->code = code;
-		ft++;
-		fp += ip[4];
-		code = c;
-		goto enter;
-	}
+L_call : {
+	const wm_code *c;
+	memcpy(&c, ip + 2, sizeof(c));
+	if (UNLIKELY(ft >= fend))
+		goto trap_stack;
+	ft->ip = ip + 5;
+	ft->fp = fp;
+	ft->inst = inst;
+	ft->code = code;
+	ft++;
+	fp += ip[4];
+	code = c;
+	goto enter;
+}
 
 L_call_import:
 	callee = inst->funcs[ip[2]];
@@ -599,21 +595,20 @@ L_call_import:
 	next = ip + 4;
 	goto call_func;
 
-L_call_indirect:
-	{
-		wm_table *t = inst->tables[ip[3]];
-		uint32_t i = S(4).i32;
-		if (UNLIKELY(i >= t->size))
-			goto trap_undefined;
-		callee = t->elems[i];
-		if (UNLIKELY(!callee))
-			goto trap_uninit;
-		if (UNLIKELY(callee->type_id != ip[2]))
-			goto trap_sig;
-		nfp = fp + ip[5];
-		next = ip + 6;
-		goto call_func;
-	}
+L_call_indirect : {
+	wm_table *t = inst->tables[ip[3]];
+	uint32_t i = S(4).i32;
+	if (UNLIKELY(i >= t->size))
+		goto trap_undefined;
+	callee = t->elems[i];
+	if (UNLIKELY(!callee))
+		goto trap_uninit;
+	if (UNLIKELY(callee->type_id != ip[2]))
+		goto trap_sig;
+	nfp = fp + ip[5];
+	next = ip + 6;
+	goto call_func;
+}
 
 call_func:
 	/* callee, nfp (its arguments) and next (where to resume) are set. */
@@ -683,81 +678,74 @@ L_ref_func:
 	ip += 4;
 	NEXT();
 
-L_table_get:
-	{
-		wm_table *t = inst->tables[ip[3]];
-		uint32_t i = S(4).i32;
-		if (UNLIKELY(i >= t->size))
-			goto trap_table;
-		S(2).ref = t->elems[i];
-		ip += 5;
-		NEXT();
-	}
+L_table_get : {
+	wm_table *t = inst->tables[ip[3]];
+	uint32_t i = S(4).i32;
+	if (UNLIKELY(i >= t->size))
+		goto trap_table;
+	S(2).ref = t->elems[i];
+	ip += 5;
+	NEXT();
+}
 
-L_table_set:
-	{
-		wm_table *t = inst->tables[ip[2]];
-		uint32_t i = S(3).i32;
-		if (UNLIKELY(i >= t->size))
-			goto trap_table;
-		t->elems[i] = S(4).ref;
-		ip += 5;
-		NEXT();
-	}
+L_table_set : {
+	wm_table *t = inst->tables[ip[2]];
+	uint32_t i = S(3).i32;
+	if (UNLIKELY(i >= t->size))
+		goto trap_table;
+	t->elems[i] = S(4).ref;
+	ip += 5;
+	NEXT();
+}
 
 L_table_size:
 	S(2).i32 = inst->tables[ip[3]]->size;
 	ip += 4;
 	NEXT();
 
-L_table_grow:
-	{
-		wm_table *t = inst->tables[ip[3]];
-		void *init = S(4).ref;
-		uint32_t n = S(5).i32;
-		S(2).i32 = (uint32_t)wm_table_grow_elems(t, n, init);
-		ip += 6;
-		NEXT();
-	}
+L_table_grow : {
+	wm_table *t = inst->tables[ip[3]];
+	void *init = S(4).ref;
+	uint32_t n = S(5).i32;
+	S(2).i32 = (uint32_t)wm_table_grow_elems(t, n, init);
+	ip += 6;
+	NEXT();
+}
 
-L_table_fill:
-	{
-		wm_table *t = inst->tables[ip[2]];
-		uint32_t i = S(3).i32, n = S(5).i32;
-		void *v = S(4).ref;
-		if (UNLIKELY((uint64_t)i + n > t->size))
-			goto trap_table;
-		for (uint32_t k = 0; k < n; k++)
-			t->elems[i + k] = v;
-		ip += 6;
-		NEXT();
-	}
+L_table_fill : {
+	wm_table *t = inst->tables[ip[2]];
+	uint32_t i = S(3).i32, n = S(5).i32;
+	void *v = S(4).ref;
+	if (UNLIKELY((uint64_t)i + n > t->size))
+		goto trap_table;
+	for (uint32_t k = 0; k < n; k++)
+		t->elems[i + k] = v;
+	ip += 6;
+	NEXT();
+}
 
-L_table_copy:
-	{
-		wm_table *td = inst->tables[ip[2]], *ts = inst->tables[ip[3]];
-		uint32_t d = S(4).i32, s = S(5).i32, n = S(6).i32;
-		if (UNLIKELY((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size))
-			goto trap_table;
-		if (n)
-			memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
-		ip += 7;
-		NEXT();
-	}
+L_table_copy : {
+	wm_table *td = inst->tables[ip[2]], *ts = inst->tables[ip[3]];
+	uint32_t d = S(4).i32, s = S(5).i32, n = S(6).i32;
+	if (UNLIKELY((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size))
+		goto trap_table;
+	if (n)
+		memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+	ip += 7;
+	NEXT();
+}
 
-L_table_init:
-	{
-		uint32_t seg = ip[2];
-		wm_table *t = inst->tables[ip[3]];
-		uint32_t d = S(4).i32, s = S(5).i32, n = S(6).i32;
-		if (UNLIKELY((uint64_t)s + n > inst->elem_len[seg] ||
-		             (uint64_t)d + n > t->size))
-			goto trap_table;
-		if (n)
-			memcpy(t->elems + d, inst->elem_vals[seg] + s, (size_t)n * sizeof(void *));
-		ip += 7;
-		NEXT();
-	}
+L_table_init : {
+	uint32_t seg = ip[2];
+	wm_table *t = inst->tables[ip[3]];
+	uint32_t d = S(4).i32, s = S(5).i32, n = S(6).i32;
+	if (UNLIKELY((uint64_t)s + n > inst->elem_len[seg] || (uint64_t)d + n > t->size))
+		goto trap_table;
+	if (n)
+		memcpy(t->elems + d, inst->elem_vals[seg] + s, (size_t)n * sizeof(void *));
+	ip += 7;
+	NEXT();
+}
 
 L_elem_drop:
 	inst->elem_len[ip[2]] = 0;
@@ -769,51 +757,47 @@ L_memory_size:
 	ip += 3;
 	NEXT();
 
-L_memory_grow:
-	{
-		uint32_t delta = S(3).i32;
-		int64_t old = inst->mem0 ? wm_memory_grow_pages(inst->mem0, delta) : -1;
-		RELOAD_MEM();
-		S(2).i32 = (uint32_t)old;
-		ip += 4;
-		NEXT();
-	}
+L_memory_grow : {
+	uint32_t delta = S(3).i32;
+	int64_t old = inst->mem0 ? wm_memory_grow_pages(inst->mem0, delta) : -1;
+	RELOAD_MEM();
+	S(2).i32 = (uint32_t)old;
+	ip += 4;
+	NEXT();
+}
 
-L_memory_fill:
-	{
-		uint32_t d = S(2).i32, v = S(3).i32, n = S(4).i32;
-		if (UNLIKELY((uint64_t)d + n > memsize))
-			goto trap_mem;
-		if (n)
-			memset(mem + d, (int)(v & 0xff), n);
-		ip += 5;
-		NEXT();
-	}
+L_memory_fill : {
+	uint32_t d = S(2).i32, v = S(3).i32, n = S(4).i32;
+	if (UNLIKELY((uint64_t)d + n > memsize))
+		goto trap_mem;
+	if (n)
+		memset(mem + d, (int)(v & 0xff), n);
+	ip += 5;
+	NEXT();
+}
 
-L_memory_copy:
-	{
-		uint32_t d = S(2).i32, s = S(3).i32, n = S(4).i32;
-		if (UNLIKELY((uint64_t)d + n > memsize || (uint64_t)s + n > memsize))
-			goto trap_mem;
-		if (n)
-			memmove(mem + d, mem + s, n);
-		ip += 5;
-		NEXT();
-	}
+L_memory_copy : {
+	uint32_t d = S(2).i32, s = S(3).i32, n = S(4).i32;
+	if (UNLIKELY((uint64_t)d + n > memsize || (uint64_t)s + n > memsize))
+		goto trap_mem;
+	if (n)
+		memmove(mem + d, mem + s, n);
+	ip += 5;
+	NEXT();
+}
 
-L_memory_init:
-	{
-		uint32_t seg = ip[2];
-		const wm_data *ds = &inst->mod->datas[seg];
-		uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
-		uint32_t d = S(3).i32, s = S(4).i32, n = S(5).i32;
-		if (UNLIKELY((uint64_t)s + n > len || (uint64_t)d + n > memsize))
-			goto trap_mem;
-		if (n)
-			memcpy(mem + d, inst->mod->bytes + ds->off + s, n);
-		ip += 6;
-		NEXT();
-	}
+L_memory_init : {
+	uint32_t seg = ip[2];
+	const wm_data *ds = &inst->mod->datas[seg];
+	uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+	uint32_t d = S(3).i32, s = S(4).i32, n = S(5).i32;
+	if (UNLIKELY((uint64_t)s + n > len || (uint64_t)d + n > memsize))
+		goto trap_mem;
+	if (n)
+		memcpy(mem + d, inst->mod->bytes + ds->off + s, n);
+	ip += 6;
+	NEXT();
+}
 
 L_data_drop:
 	inst->data_dropped[ip[2]] = true;
@@ -887,47 +871,43 @@ L_data_drop:
 	BINOP(i32_rotl, i32, i32, rotl32(a, b))
 	BINOP(i32_rotr, i32, i32, rotr32(a, b))
 
-L_i32_div_s:
-	{
-		int32_t a = (int32_t)S(3).i32, b = (int32_t)S(4).i32;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		if (UNLIKELY(a == INT32_MIN && b == -1))
-			goto trap_ovf;
-		S(2).i32 = (uint32_t)(a / b);
-		ip += 5;
-		NEXT();
-	}
+L_i32_div_s : {
+	int32_t a = (int32_t)S(3).i32, b = (int32_t)S(4).i32;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	if (UNLIKELY(a == INT32_MIN && b == -1))
+		goto trap_ovf;
+	S(2).i32 = (uint32_t)(a / b);
+	ip += 5;
+	NEXT();
+}
 
-L_i32_div_u:
-	{
-		uint32_t a = S(3).i32, b = S(4).i32;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i32 = a / b;
-		ip += 5;
-		NEXT();
-	}
+L_i32_div_u : {
+	uint32_t a = S(3).i32, b = S(4).i32;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i32 = a / b;
+	ip += 5;
+	NEXT();
+}
 
-L_i32_rem_s:
-	{
-		int32_t a = (int32_t)S(3).i32, b = (int32_t)S(4).i32;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i32 = b == -1 ? 0 : (uint32_t)(a % b);
-		ip += 5;
-		NEXT();
-	}
+L_i32_rem_s : {
+	int32_t a = (int32_t)S(3).i32, b = (int32_t)S(4).i32;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i32 = b == -1 ? 0 : (uint32_t)(a % b);
+	ip += 5;
+	NEXT();
+}
 
-L_i32_rem_u:
-	{
-		uint32_t a = S(3).i32, b = S(4).i32;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i32 = a % b;
-		ip += 5;
-		NEXT();
-	}
+L_i32_rem_u : {
+	uint32_t a = S(3).i32, b = S(4).i32;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i32 = a % b;
+	ip += 5;
+	NEXT();
+}
 
 	UNOP(i64_clz, i64, i64, a ? (uint64_t)__builtin_clzll(a) : 64u)
 	UNOP(i64_ctz, i64, i64, a ? (uint64_t)__builtin_ctzll(a) : 64u)
@@ -944,47 +924,43 @@ L_i32_rem_u:
 	BINOP(i64_rotl, i64, i64, rotl64(a, b))
 	BINOP(i64_rotr, i64, i64, rotr64(a, b))
 
-L_i64_div_s:
-	{
-		int64_t a = (int64_t)S(3).i64, b = (int64_t)S(4).i64;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		if (UNLIKELY(a == INT64_MIN && b == -1))
-			goto trap_ovf;
-		S(2).i64 = (uint64_t)(a / b);
-		ip += 5;
-		NEXT();
-	}
+L_i64_div_s : {
+	int64_t a = (int64_t)S(3).i64, b = (int64_t)S(4).i64;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	if (UNLIKELY(a == INT64_MIN && b == -1))
+		goto trap_ovf;
+	S(2).i64 = (uint64_t)(a / b);
+	ip += 5;
+	NEXT();
+}
 
-L_i64_div_u:
-	{
-		uint64_t a = S(3).i64, b = S(4).i64;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i64 = a / b;
-		ip += 5;
-		NEXT();
-	}
+L_i64_div_u : {
+	uint64_t a = S(3).i64, b = S(4).i64;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i64 = a / b;
+	ip += 5;
+	NEXT();
+}
 
-L_i64_rem_s:
-	{
-		int64_t a = (int64_t)S(3).i64, b = (int64_t)S(4).i64;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i64 = b == -1 ? 0 : (uint64_t)(a % b);
-		ip += 5;
-		NEXT();
-	}
+L_i64_rem_s : {
+	int64_t a = (int64_t)S(3).i64, b = (int64_t)S(4).i64;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i64 = b == -1 ? 0 : (uint64_t)(a % b);
+	ip += 5;
+	NEXT();
+}
 
-L_i64_rem_u:
-	{
-		uint64_t a = S(3).i64, b = S(4).i64;
-		if (UNLIKELY(b == 0))
-			goto trap_div0;
-		S(2).i64 = a % b;
-		ip += 5;
-		NEXT();
-	}
+L_i64_rem_u : {
+	uint64_t a = S(3).i64, b = S(4).i64;
+	if (UNLIKELY(b == 0))
+		goto trap_div0;
+	S(2).i64 = a % b;
+	ip += 5;
+	NEXT();
+}
 
 	UNOP(f32_abs, i32, i32, a & 0x7fffffffu)
 	UNOP(f32_neg, i32, i32, a ^ 0x80000000u)
@@ -1013,97 +989,88 @@ L_i64_rem_u:
 	BINOP(f64_div, f64, f64, a / b)
 	BINOP(f64_min, f64, f64, f64_min(a, b))
 	BINOP(f64_max, f64, f64, f64_max(a, b))
-	BINOP(f64_copysign, i64, i64,
-	      (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+	BINOP(f64_copysign, i64, i64, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
 
-L_i32_trunc_f32_s:
-	{
-		float a = S(3).f32;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a >= -2147483648.0f && a < 2147483648.0f)))
-			goto trap_ovf;
-		S(2).i32 = (uint32_t)(int32_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i32_trunc_f32_u:
-	{
-		float a = S(3).f32;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a > -1.0f && a < 4294967296.0f)))
-			goto trap_ovf;
-		S(2).i32 = (uint32_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i32_trunc_f64_s:
-	{
-		double a = S(3).f64;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a > -2147483649.0 && a < 2147483648.0)))
-			goto trap_ovf;
-		S(2).i32 = (uint32_t)(int32_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i32_trunc_f64_u:
-	{
-		double a = S(3).f64;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a > -1.0 && a < 4294967296.0)))
-			goto trap_ovf;
-		S(2).i32 = (uint32_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i64_trunc_f32_s:
-	{
-		float a = S(3).f32;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)))
-			goto trap_ovf;
-		S(2).i64 = (uint64_t)(int64_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i64_trunc_f32_u:
-	{
-		float a = S(3).f32;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a > -1.0f && a < 18446744073709551616.0f)))
-			goto trap_ovf;
-		S(2).i64 = (uint64_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i64_trunc_f64_s:
-	{
-		double a = S(3).f64;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)))
-			goto trap_ovf;
-		S(2).i64 = (uint64_t)(int64_t)a;
-		ip += 4;
-		NEXT();
-	}
-L_i64_trunc_f64_u:
-	{
-		double a = S(3).f64;
-		if (UNLIKELY(a != a))
-			goto trap_conv;
-		if (UNLIKELY(!(a > -1.0 && a < 18446744073709551616.0)))
-			goto trap_ovf;
-		S(2).i64 = (uint64_t)a;
-		ip += 4;
-		NEXT();
-	}
+L_i32_trunc_f32_s : {
+	float a = S(3).f32;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a >= -2147483648.0f && a < 2147483648.0f)))
+		goto trap_ovf;
+	S(2).i32 = (uint32_t)(int32_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i32_trunc_f32_u : {
+	float a = S(3).f32;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a > -1.0f && a < 4294967296.0f)))
+		goto trap_ovf;
+	S(2).i32 = (uint32_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i32_trunc_f64_s : {
+	double a = S(3).f64;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a > -2147483649.0 && a < 2147483648.0)))
+		goto trap_ovf;
+	S(2).i32 = (uint32_t)(int32_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i32_trunc_f64_u : {
+	double a = S(3).f64;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a > -1.0 && a < 4294967296.0)))
+		goto trap_ovf;
+	S(2).i32 = (uint32_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i64_trunc_f32_s : {
+	float a = S(3).f32;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a >= -9223372036854775808.0f && a < 9223372036854775808.0f)))
+		goto trap_ovf;
+	S(2).i64 = (uint64_t)(int64_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i64_trunc_f32_u : {
+	float a = S(3).f32;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a > -1.0f && a < 18446744073709551616.0f)))
+		goto trap_ovf;
+	S(2).i64 = (uint64_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i64_trunc_f64_s : {
+	double a = S(3).f64;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a >= -9223372036854775808.0 && a < 9223372036854775808.0)))
+		goto trap_ovf;
+	S(2).i64 = (uint64_t)(int64_t)a;
+	ip += 4;
+	NEXT();
+}
+L_i64_trunc_f64_u : {
+	double a = S(3).f64;
+	if (UNLIKELY(a != a))
+		goto trap_conv;
+	if (UNLIKELY(!(a > -1.0 && a < 18446744073709551616.0)))
+		goto trap_ovf;
+	S(2).i64 = (uint64_t)a;
+	ip += 4;
+	NEXT();
+}
 
 	UNOP(i64_extend_i32_s, i32, i64, (uint64_t)(int64_t)(int32_t)a)
 	UNOP(i64_extend_i32_u, i32, i64, (uint64_t)a)
@@ -1280,8 +1247,9 @@ int wm_call(wm_exec *x, wm_func *f, const wm_val *args, size_t nargs, wm_val *re
 	int rc;
 
 	if (nargs != ft->nparams || nresults != ft->nresults)
-		return st_err_set(err, ST_EINVAL, "function takes %u arguments and returns %u results",
-		                  ft->nparams, ft->nresults);
+		return st_err_set(err, ST_EINVAL,
+		                  "function takes %u arguments and returns %u results", ft->nparams,
+		                  ft->nresults);
 	need = (size_t)ft->nparams + ft->nresults;
 	if ((size_t)(x->stack_end - base) < need)
 		return wm_trap_err(err, WM_TRAP_STACK_EXHAUSTED);

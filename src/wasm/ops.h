@@ -14,6 +14,10 @@
 #ifndef STRATUS_WASM_OPS_H
 #define STRATUS_WASM_OPS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* clang-format off */
 /* Compare kinds fused into conditional branches (i32 operands). */
 #define WM_CMP_OPS(X) \
 	X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
@@ -140,6 +144,8 @@
 	X(i32_mul_imm, "d a imm")                                      \
 	X(i64_add_imm, "d a imm")
 
+/* clang-format on */
+
 enum wm_op {
 #define WM_OP_ENUM_(name, layout) WM_OP_##name,
 	WM_OPS(WM_OP_ENUM_)
@@ -156,9 +162,9 @@ const void *const *wm_interp_handlers(void);
  * operand stack (max_height)]. Results are returned in slots 0..nresults-1.
  */
 struct wm_code {
-	uint32_t *code;       /* instruction units, owned */
+	uint32_t *code; /* instruction units, owned */
 	size_t ncode;
-	uint64_t *consts;     /* nconsts values copied to slot nlocals.. on entry, owned */
+	uint64_t *consts; /* nconsts values copied to slot nlocals.. on entry, owned */
 	uint32_t nconsts;
 	uint32_t nparams;
 	uint32_t nresults;

@@ -59,20 +59,20 @@ typedef enum wm_extern_kind {
 
 typedef enum wm_trap_kind {
 	WM_TRAP_NONE = 0,
-	WM_TRAP_UNREACHABLE,        /* "unreachable" */
-	WM_TRAP_MEMORY_OOB,         /* "out of bounds memory access" */
-	WM_TRAP_TABLE_OOB,          /* "out of bounds table access" */
-	WM_TRAP_UNDEFINED_ELEMENT,  /* "undefined element" */
+	WM_TRAP_UNREACHABLE,           /* "unreachable" */
+	WM_TRAP_MEMORY_OOB,            /* "out of bounds memory access" */
+	WM_TRAP_TABLE_OOB,             /* "out of bounds table access" */
+	WM_TRAP_UNDEFINED_ELEMENT,     /* "undefined element" */
 	WM_TRAP_UNINITIALIZED_ELEMENT, /* "uninitialized element" */
-	WM_TRAP_INDIRECT_MISMATCH,  /* "indirect call type mismatch" */
-	WM_TRAP_INT_OVERFLOW,       /* "integer overflow" */
-	WM_TRAP_DIV_ZERO,           /* "integer divide by zero" */
-	WM_TRAP_INVALID_CONVERSION, /* "invalid conversion to integer" */
-	WM_TRAP_STACK_EXHAUSTED,    /* "call stack exhausted" */
-	WM_TRAP_INTERRUPTED,        /* deadline passed or wm_exec_interrupt */
-	WM_TRAP_FUEL,               /* fuel exhausted */
-	WM_TRAP_HOST,               /* a host function failed the call */
-	WM_TRAP_EXIT,               /* WASI proc_exit: not an error, see wasi.h */
+	WM_TRAP_INDIRECT_MISMATCH,     /* "indirect call type mismatch" */
+	WM_TRAP_INT_OVERFLOW,          /* "integer overflow" */
+	WM_TRAP_DIV_ZERO,              /* "integer divide by zero" */
+	WM_TRAP_INVALID_CONVERSION,    /* "invalid conversion to integer" */
+	WM_TRAP_STACK_EXHAUSTED,       /* "call stack exhausted" */
+	WM_TRAP_INTERRUPTED,           /* deadline passed or wm_exec_interrupt */
+	WM_TRAP_FUEL,                  /* fuel exhausted */
+	WM_TRAP_HOST,                  /* a host function failed the call */
+	WM_TRAP_EXIT,                  /* WASI proc_exit: not an error, see wasi.h */
 } wm_trap_kind;
 
 /*
@@ -98,7 +98,7 @@ typedef struct wm_functype {
 
 typedef struct wm_limits {
 	uint64_t min;
-	uint64_t max;    /* valid only when has_max */
+	uint64_t max; /* valid only when has_max */
 	bool has_max;
 } wm_limits;
 
@@ -118,7 +118,7 @@ typedef struct wm_extern {
 
 /* Hard caps on what a module may declare (sizes chosen by the input). */
 #define WM_MAX_MODULE_BYTES ((size_t)256 << 20)
-#define WM_MAX_PAGES 65536u            /* 4 GiB of 64 KiB pages */
+#define WM_MAX_PAGES 65536u /* 4 GiB of 64 KiB pages */
 #define WM_MAX_TABLE_ELEMS 10000000u
 
 /*
@@ -128,8 +128,7 @@ typedef struct wm_extern {
  * ST_ENOSYS (a feature we do not run, e.g. SIMD), ST_ETOOBIG, ST_ENOMEM.
  * Any thread.
  */
-int wm_module_new(wm_module **out, const uint8_t *bytes, size_t len,
-                  st_err *err) ST_WARN_UNUSED;
+int wm_module_new(wm_module **out, const uint8_t *bytes, size_t len, st_err *err) ST_WARN_UNUSED;
 wm_module *wm_module_ref(wm_module *m);
 /* Drops a reference; the last one frees. NULL is a no-op. Any thread. */
 void wm_module_unref(wm_module *m);
@@ -139,20 +138,19 @@ void wm_module_unref(wm_module *m);
  * name; *data and *len receive the first one's payload (borrowed, valid while
  * the module lives). 0 when there is none.
  */
-size_t wm_module_custom(const wm_module *m, const char *name,
-                        const uint8_t **data, size_t *len);
+size_t wm_module_custom(const wm_module *m, const char *name, const uint8_t **data, size_t *len);
 
 /* Import and export listing. Returned strings are borrowed from the module. */
 typedef struct wm_import_desc {
-	const char *module;  /* NUL-terminated (UTF-8; may contain NUL only if the name did) */
+	const char *module; /* NUL-terminated (UTF-8; may contain NUL only if the name did) */
 	size_t module_len;
 	const char *name;
 	size_t name_len;
 	wm_extern_kind kind;
-	const wm_functype *func;   /* WM_EXTERN_FUNC */
-	wm_valtype type;           /* table element type or global value type */
-	bool mut;                  /* global mutability */
-	wm_limits limits;          /* table or memory */
+	const wm_functype *func; /* WM_EXTERN_FUNC */
+	wm_valtype type;         /* table element type or global value type */
+	bool mut;                /* global mutability */
+	wm_limits limits;        /* table or memory */
 } wm_import_desc;
 
 typedef struct wm_export_desc {
@@ -177,8 +175,8 @@ void wm_module_export(const wm_module *m, size_t i, wm_export_desc *out);
  * reached with wm_instance_memory. Return 0, or fail the call with
  * wm_trap_set(x, ...) returned as a negative code. Runs on the calling thread.
  */
-typedef int (*wm_host_cb)(wm_exec *x, wm_instance *caller, const wm_val *args,
-                          wm_val *results, void *ud);
+typedef int (*wm_host_cb)(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
+                          void *ud);
 
 /*
  * Creates a host function of the given type (copied). ud is passed to cb
@@ -241,9 +239,8 @@ typedef int (*wm_resolve_cb)(void *ud, const wm_import_desc *imp, wm_extern *out
  * before the trap stay, as the spec says). On success *out holds one
  * reference. The instance holds a reference to the module.
  */
-int wm_instance_new(wm_instance **out, wm_module *m, wm_exec *x,
-                    wm_resolve_cb resolve, void *resolve_ud,
-                    const wm_extern *imports, size_t nimports,
+int wm_instance_new(wm_instance **out, wm_module *m, wm_exec *x, wm_resolve_cb resolve,
+                    void *resolve_ud, const wm_extern *imports, size_t nimports,
                     st_err *err) ST_WARN_UNUSED;
 wm_instance *wm_instance_ref(wm_instance *inst);
 void wm_instance_unref(wm_instance *inst);
@@ -251,8 +248,7 @@ void wm_instance_unref(wm_instance *inst);
 wm_module *wm_instance_module(const wm_instance *inst);
 
 /* Looks up an export by name (borrowed object). ST_ENOTFOUND if absent. */
-int wm_instance_export(wm_instance *inst, const char *name, size_t name_len,
-                       wm_extern *out);
+int wm_instance_export(wm_instance *inst, const char *name, size_t name_len, wm_extern *out);
 /* Shortcut: the exported function of that name, or NULL. */
 wm_func *wm_instance_func(wm_instance *inst, const char *name);
 /* The instance's memory 0, or NULL. */
@@ -274,8 +270,7 @@ void *wm_instance_ud(const wm_instance *inst);
  * and max_frames nested calls (0 for the defaults). Exceeding either traps
  * with WM_TRAP_STACK_EXHAUSTED.
  */
-int wm_exec_new(wm_exec **out, size_t stack_slots, size_t max_frames,
-                st_err *err) ST_WARN_UNUSED;
+int wm_exec_new(wm_exec **out, size_t stack_slots, size_t max_frames, st_err *err) ST_WARN_UNUSED;
 void wm_exec_free(wm_exec *x);
 
 /*
@@ -300,8 +295,8 @@ void *wm_exec_ud(const wm_exec *x);
  * instance is still usable afterwards (the host may choose to discard it).
  * Calls on x may nest (a host function may call back into wasm).
  */
-int wm_call(wm_exec *x, wm_func *f, const wm_val *args, size_t nargs,
-            wm_val *results, size_t nresults, st_err *err) ST_WARN_UNUSED;
+int wm_call(wm_exec *x, wm_func *f, const wm_val *args, size_t nargs, wm_val *results,
+            size_t nresults, st_err *err) ST_WARN_UNUSED;
 
 /*
  * For host functions: records a trap of the given kind and message on x

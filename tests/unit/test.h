@@ -38,49 +38,48 @@ static inline void test_register_(const char *name, test_fn fn)
 }
 
 #define TEST(name)                                                     \
-	static void test_##name(void);                                     \
-	__attribute__((constructor)) static void test_reg_##name(void)     \
-	{                                                                  \
-		test_register_(#name, test_##name);                            \
-	}                                                                  \
+	static void test_##name(void);                                 \
+	__attribute__((constructor)) static void test_reg_##name(void) \
+	{                                                              \
+		test_register_(#name, test_##name);                    \
+	}                                                              \
 	static void test_##name(void)
 
-#define TEST_FAIL_(...)                                                \
-	do {                                                               \
-		fprintf(stderr, "  %s:%d: ", __FILE__, __LINE__);              \
-		fprintf(stderr, __VA_ARGS__);                                  \
-		fputc('\n', stderr);                                           \
-		test_failed_++;                                                \
+#define TEST_FAIL_(...)                                           \
+	do {                                                      \
+		fprintf(stderr, "  %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__);                     \
+		fputc('\n', stderr);                              \
+		test_failed_++;                                   \
 	} while (0)
 
-#define EXPECT_TRUE(c)                                                 \
-	do {                                                               \
-		if (!(c))                                                      \
-			TEST_FAIL_("expected true: %s", #c);                       \
+#define EXPECT_TRUE(c)                                       \
+	do {                                                 \
+		if (!(c))                                    \
+			TEST_FAIL_("expected true: %s", #c); \
 	} while (0)
 
-#define EXPECT_EQ(want, got)                                           \
-	do {                                                               \
-		long long w_ = (long long)(want), g_ = (long long)(got);       \
-		if (w_ != g_)                                                  \
-			TEST_FAIL_("%s == %s: want %lld, got %lld", #want, #got,   \
-			           w_, g_);                                        \
+#define EXPECT_EQ(want, got)                                                              \
+	do {                                                                              \
+		long long w_ = (long long)(want), g_ = (long long)(got);                  \
+		if (w_ != g_)                                                             \
+			TEST_FAIL_("%s == %s: want %lld, got %lld", #want, #got, w_, g_); \
 	} while (0)
 
-#define EXPECT_U64(want, got)                                          \
-	do {                                                               \
-		uint64_t w_ = (uint64_t)(want), g_ = (uint64_t)(got);          \
-		if (w_ != g_)                                                  \
-			TEST_FAIL_("%s == %s: want 0x%" PRIx64 ", got 0x%" PRIx64, \
-			           #want, #got, w_, g_);                           \
+#define EXPECT_U64(want, got)                                                                   \
+	do {                                                                                    \
+		uint64_t w_ = (uint64_t)(want), g_ = (uint64_t)(got);                           \
+		if (w_ != g_)                                                                   \
+			TEST_FAIL_("%s == %s: want 0x%" PRIx64 ", got 0x%" PRIx64, #want, #got, \
+			           w_, g_);                                                     \
 	} while (0)
 
-#define EXPECT_STR(want, got)                                          \
-	do {                                                               \
-		const char *w_ = (want), *g_ = (got);                          \
-		if (!g_ || strcmp(w_, g_) != 0)                                \
-			TEST_FAIL_("%s == %s: want \"%s\", got \"%s\"", #want,     \
-			           #got, w_, g_ ? g_ : "(null)");                  \
+#define EXPECT_STR(want, got)                                                            \
+	do {                                                                             \
+		const char *w_ = (want), *g_ = (got);                                    \
+		if (!g_ || strcmp(w_, g_) != 0)                                          \
+			TEST_FAIL_("%s == %s: want \"%s\", got \"%s\"", #want, #got, w_, \
+			           g_ ? g_ : "(null)");                                  \
 	} while (0)
 
 /* Runs every test (or those named on the command line) in a child. */
