@@ -6,7 +6,7 @@
 #
 #  1. scripts/deps.sh build test (skipped with --no-deps).
 #  2. With CI=true or --sanitize: an AddressSanitizer+UBSan build (clang, or
-#     gcc without clang) in <build>-asan that runs the unit tests.
+#     gcc without clang) in <build>-asan that runs the unit and spec tests.
 #  3. The main build in <build> with -DSTRATUS_WERROR=ON, then
 #     `ctest --output-on-failure`: unit tests, the spec suite, and the source
 #     checks headers.selfcontained, style.banned (scripts/check-banned.sh)
@@ -75,11 +75,11 @@ if [ "$sanitize" = 1 ]; then
 	cmake -S . -B "$asan" -DCMAKE_C_COMPILER="$cc" -DSTRATUS_SANITIZE=address,undefined \
 		-DSTRATUS_WERROR=OFF
 	build "$asan" || failed+=("sanitizer build")
-	step "unit tests under address,undefined"
+	step "unit and spec tests under address,undefined"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		ctest --test-dir "$asan" --output-on-failure -j "$jobs" -R '^unit\.' ||
-		failed+=("unit tests under sanitizers")
+		ctest --test-dir "$asan" --output-on-failure -j "$jobs" -R '^(unit|spec)\.' ||
+		failed+=("unit and spec tests under sanitizers")
 fi
 
 step "build ($build)"
