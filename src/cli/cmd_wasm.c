@@ -52,7 +52,8 @@ static const char usage_wasm[] = "usage: stratus wasm <command> [<args>]\n\n"
 				 "commands:\n"
 				 "   run       run a WASI command module\n"
 				 "   validate  check that modules decode and validate\n"
-				 "   invoke    call an exported function with numeric arguments\n\n"
+				 "   invoke    call an exported function with numeric arguments\n"
+				 "   inspect   list a module's imports, exports and custom sections\n\n"
 				 "Run 'stratus wasm <command> --help' for a command's usage.\n";
 
 static const char usage_run[] =
@@ -89,6 +90,16 @@ static const char usage_invoke[] =
 	"   -h, --help          show this help\n\n"
 	"exit status: 0 on success, 1 on a load/link error or trap, 2 for bad\n"
 	"usage or arguments.\n";
+
+static const char usage_inspect[] =
+	"usage: stratus wasm inspect [--instantiate] FILE.wasm\n\n"
+	"Loads (decodes, validates, compiles) the module and lists its imports,\n"
+	"exports and custom sections. With --instantiate it also instantiates it,\n"
+	"satisfying every import with a stand-in (functions that trap when\n"
+	"called, memories, tables and globals of the declared types), which\n"
+	"shows that a module such as an actor links and initialises.\n\n"
+	"exit status: 0 on success, 1 when loading or instantiation fails, 2 for\n"
+	"bad usage.\n";
 
 /* ----------------------------------------------------------------------- */
 /* Options */
@@ -720,6 +731,179 @@ out:
 }
 
 /* ----------------------------------------------------------------------- */
+/* inspect */
+
+/* Stand-in imports for --instantiate; every object made is kept to be released. */
+typedef struct stub_set {
+	wm_extern made[64];
+	size_t n;
+	bool overflow;
+} stub_set;
+
+static int stub_trap_cb(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
+                        void *ud)
+{
+	(void)caller;
+	(void)args;
+	(void)results;
+	(void)ud;
+	return wm_trap_set(x, WM_TRAP_HOST, "stand-in import called");
+}
+
+static int stub_resolve(void *ud, const wm_import_desc *imp, wm_extern *out)
+{
+	stub_set *s = ud;
+	wm_limits lim = imp->limits;
+	wm_val zero = { .bits = 0 };
+	int rc = 0;
+
+	if (s->n >= sizeof(s->made) / sizeof(s->made[0])) {
+		s->overflow = true;
+		return ST_ENOTFOUND;
+	}
+	out->kind = imp->kind;
+	switch (imp->kind) {
+	case WM_EXTERN_FUNC:
+		out->of.func = wm_func_new_host(imp->func, stub_trap_cb, NULL);
+		break;
+	case WM_EXTERN_MEMORY:
+		rc = wm_memory_new(&out->of.memory, lim, NULL);
+		break;
+	case WM_EXTERN_TABLE:
+		rc = wm_table_new(&out->of.table, imp->type, lim, NULL, NULL);
+		break;
+	case WM_EXTERN_GLOBAL:
+		rc = wm_global_new(&out->of.global, imp->type, imp->mut, zero, NULL);
+		break;
+	}
+	if (rc < 0)
+		return ST_ENOTFOUND;
+	s->made[s->n++] = *out;
+	return 0;
+}
+
+static void stub_release(stub_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		wm_extern *e = &s->made[i];
+
+		switch (e->kind) {
+		case WM_EXTERN_FUNC:
+			wm_func_unref(e->of.func);
+			break;
+		case WM_EXTERN_MEMORY:
+			wm_memory_unref(e->of.memory);
+			break;
+		case WM_EXTERN_TABLE:
+			wm_table_unref(e->of.table);
+			break;
+		case WM_EXTERN_GLOBAL:
+			wm_global_unref(e->of.global);
+			break;
+		}
+	}
+	s->n = 0;
+}
+
+static void print_limits(const wm_limits *l)
+{
+	if (l->has_max)
+		printf(" {min %llu, max %llu}", (unsigned long long)l->min,
+		       (unsigned long long)l->max);
+	else
+		printf(" {min %llu}", (unsigned long long)l->min);
+}
+
+static int wasm_inspect(int argc, char **argv)
+{
+	const char *file = NULL;
+	bool instantiate = false;
+	wm_module *m = NULL;
+	wm_instance *inst = NULL;
+	wm_exec *x = NULL;
+	stub_set stubs = { .n = 0 };
+	size_t n;
+	st_err err;
+	int status = CLI_EXIT_FAIL, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage_inspect, stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(argv[i], "--instantiate") == 0) {
+			instantiate = true;
+		} else if (argv[i][0] == '-' || file) {
+			fputs(usage_inspect, stderr);
+			return CLI_EXIT_USAGE;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		fputs(usage_inspect, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (load_module("stratus: ", file, &m) < 0)
+		return CLI_EXIT_FAIL;
+	printf("%s: valid\n", file);
+	n = wm_module_import_count(m);
+	printf("imports (%zu):\n", n);
+	for (size_t i = 0; i < n; i++) {
+		wm_import_desc d;
+
+		wm_module_import(m, i, &d);
+		printf("  %-8s %.*s.%.*s", kind_name(d.kind), (int)d.module_len, d.module,
+		       (int)d.name_len, d.name);
+		if (d.kind == WM_EXTERN_FUNC) {
+			putchar(' ');
+			print_signature(stdout, d.func);
+		} else if (d.kind == WM_EXTERN_MEMORY || d.kind == WM_EXTERN_TABLE) {
+			print_limits(&d.limits);
+		} else {
+			printf(" %s%s", d.mut ? "mut " : "", wm_valtype_name(d.type));
+		}
+		putchar('\n');
+	}
+	n = wm_module_export_count(m);
+	printf("exports (%zu):\n", n);
+	for (size_t i = 0; i < n; i++) {
+		wm_export_desc d;
+
+		wm_module_export(m, i, &d);
+		printf("  %-8s %.*s\n", kind_name(d.kind), (int)d.name_len, d.name);
+	}
+	n = wm_module_custom_count(m);
+	printf("custom sections (%zu):\n", n);
+	for (size_t i = 0; i < n; i++) {
+		wm_custom_desc d;
+
+		wm_module_custom_at(m, i, &d);
+		printf("  %-24.*s %zu bytes\n", (int)d.name_len, d.name, d.len);
+	}
+	if (!instantiate) {
+		status = CLI_EXIT_OK;
+		goto out;
+	}
+	st_err_clear(&err);
+	rc = wm_exec_new(&x, 0, 0, &err);
+	if (rc >= 0)
+		rc = wm_instance_new(&inst, m, x, stub_resolve, &stubs, NULL, 0, &err);
+	if (rc < 0) {
+		fprintf(stderr, "stratus: %s: cannot instantiate: %s%s\n", file, err_text(rc, &err),
+		        stubs.overflow ? " (too many imports for stand-ins)" : "");
+		goto out;
+	}
+	printf("instantiated with %zu stand-in imports\n", stubs.n);
+	status = CLI_EXIT_OK;
+out:
+	wm_instance_unref(inst);
+	stub_release(&stubs);
+	wm_exec_free(x);
+	wm_module_unref(m);
+	return status;
+}
+
+/* ----------------------------------------------------------------------- */
 
 int cmd_wasm(int argc, char **argv)
 {
@@ -740,6 +924,8 @@ int cmd_wasm(int argc, char **argv)
 		return wasm_validate(argc - 1, argv + 1);
 	if (strcmp(sub, "invoke") == 0)
 		return wasm_invoke(argc - 1, argv + 1);
+	if (strcmp(sub, "inspect") == 0)
+		return wasm_inspect(argc - 1, argv + 1);
 	fprintf(stderr, "stratus wasm: '%s' is not a wasm command. See 'stratus wasm --help'.\n",
 	        sub);
 	return CLI_EXIT_USAGE;

@@ -1564,6 +1564,21 @@ size_t wm_module_custom(const wm_module *m, const char *name, const uint8_t **da
 	return n;
 }
 
+size_t wm_module_custom_count(const wm_module *m)
+{
+	return m->ncustoms;
+}
+
+void wm_module_custom_at(const wm_module *m, size_t i, wm_custom_desc *out)
+{
+	const wm_custom *c = &m->customs[i];
+
+	out->name = c->name;
+	out->name_len = c->name_len;
+	out->data = m->bytes + c->off;
+	out->len = c->len;
+}
+
 size_t wm_module_import_count(const wm_module *m)
 {
 	return m->nimports;

@@ -451,8 +451,12 @@ static int h_fd_fdstat_get(wcall *c, const wm_val *a)
 		flags |= FDFLAG_SYNC | FDFLAG_RSYNC;
 	else if (fl & O_DSYNC)
 		flags |= FDFLAG_DSYNC;
-	/* wasi-libc's isatty() wants a character device without seek/tell rights. */
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+	/*
+	 * wasi-libc's isatty() means "a character device without seek/tell
+	 * rights", so only a real terminal loses them (and /dev/null keeps
+	 * them); pipes and sockets cannot seek either.
+	 */
+	if (S_ISCHR(st.st_mode) ? isatty(f->host) : !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		rights &= ~(RIGHT_FD_SEEK | RIGHT_FD_TELL);
 	memset(p, 0, 24);
 	p[0] = filetype_of(st.st_mode);

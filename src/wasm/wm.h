@@ -140,6 +140,18 @@ void wm_module_unref(wm_module *m);
  */
 size_t wm_module_custom(const wm_module *m, const char *name, const uint8_t **data, size_t *len);
 
+/* A custom section; every pointer is borrowed from the module. */
+typedef struct wm_custom_desc {
+	const char *name; /* NUL-terminated copy of the name */
+	size_t name_len;
+	const uint8_t *data;
+	size_t len;
+} wm_custom_desc;
+
+/* The number of custom sections, and the i-th one in module order. */
+size_t wm_module_custom_count(const wm_module *m);
+void wm_module_custom_at(const wm_module *m, size_t i, wm_custom_desc *out);
+
 /* Import and export listing. Returned strings are borrowed from the module. */
 typedef struct wm_import_desc {
 	const char *module; /* NUL-terminated (UTF-8; may contain NUL only if the name did) */

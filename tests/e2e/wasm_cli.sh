@@ -157,6 +157,19 @@ int main(void)
 		x++;
 }
 C
+cat >nap.c <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	volatile unsigned x = 0;
+	sleep(30); /* poll_oneoff must not sleep past the --timeout-ms deadline */
+	while (x < 100000000)
+		x++;
+	puts("woke");
+	return 0;
+}
+C
 cat >math.c <<'C'
 #define EXPORT(n) __attribute__((export_name(n)))
 EXPORT("add") int add(int a, int b) { return a + b; }
@@ -167,7 +180,7 @@ EXPORT("half") float half(float a) { return a / 2; }
 EXPORT("answer") int answer(void) { return 42; }
 C
 
-for p in hello exitcode upper sys big trap spin; do
+for p in hello exitcode upper sys big trap spin nap; do
 	if ! wasi_cc $p.wasm $p.c; then
 		fail "build $p.wasm with $clang"
 	fi
@@ -179,6 +192,8 @@ done
 run "" "$stratus" --version
 expect "stratus --version" 0 "*" ""
 [[ "$out" == stratus* ]] || fail "--version prints the name" "got '$out'"
+run "" "$stratus"
+expect "stratus without a command is a usage error" 2 "" "usage: stratus"
 run "" "$stratus" frobnicate
 expect "an unknown command is a usage error" 2 "" "'frobnicate' is not a stratus command"
 run "" "$stratus" wasm run --help
@@ -224,6 +239,8 @@ run "" "$stratus" wasm run --fuel 100000 spin.wasm
 expect "run --fuel stops a runaway guest" 134 "" "stratus: trap:"
 run "" "$stratus" wasm run --timeout-ms 300 spin.wasm
 expect "run --timeout-ms stops a runaway guest" 134 "" "stratus: trap:"
+run "" "$stratus" wasm run --timeout-ms 300 nap.wasm
+expect "run --timeout-ms cuts a guest's sleep short" 134 "" "stratus: trap:"
 run "" "$stratus" wasm run missing.wasm
 expect "run of a missing file fails" 1 "" "missing.wasm"
 run "" "$stratus" wasm run math.wasm
