@@ -133,7 +133,7 @@ static bool section_fits(uint8_t id, fuzz_reader *r)
  */
 static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 {
-	fuzz_reader r = { data + 8, data + size };
+	fuzz_reader r;
 	bool imports_table = false, has_elems = false;
 	wm_import_desc d;
 
@@ -149,6 +149,8 @@ static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 	}
 	if (size < 8)
 		return false;
+	r.p = data + 8; /* after the magic and the version */
+	r.end = data + size;
 	while (r.p < r.end) {
 		fuzz_reader sec;
 		uint32_t len;
@@ -170,8 +172,7 @@ static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 }
 
 /* Every host function: zeros of any type are all-zero bits (ref.null too). */
-static int host_zero(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
-                     void *ud)
+static int host_zero(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results, void *ud)
 {
 	size_t nresults = (size_t)(uintptr_t)ud;
 
@@ -292,7 +293,8 @@ static void call_exports(wm_instance *inst, wm_exec *x)
 		wm_module_export(m, i, &d);
 		if (d.kind != WM_EXTERN_FUNC)
 			continue;
-		if (wm_instance_export(inst, d.name, d.name_len, &e) < 0 || e.kind != WM_EXTERN_FUNC)
+		if (wm_instance_export(inst, d.name, d.name_len, &e) < 0 ||
+		    e.kind != WM_EXTERN_FUNC)
 			continue;
 		call_zero(x, e.of.func);
 		calls++;

@@ -29,6 +29,7 @@ INSTANCES=${INSTANCES:-200}
 GEN_FUNCS=${GEN_FUNCS:-1300}
 QUICK=${QUICK:-0}
 LOAD=${LOAD:-1}
+METRIC=${METRIC:-wall}
 
 # name:default size (chosen so wasm3 takes about 1-4 s per run here).
 programs="fib:39 sieve:30 matmul:560 nbody:4000000 sha256:40 sort:2000000 crc32:100 vm:200000"
@@ -81,15 +82,26 @@ use_hyperfine=0
 if command -v hyperfine >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then
 	use_hyperfine=1
 fi
+case $METRIC in
+wall) ;;
+cpu) [ "$use_hyperfine" = 1 ] || { note "run.sh: METRIC=cpu needs hyperfine and jq"; exit 1; } ;;
+*) note "run.sh: METRIC must be wall or cpu"; exit 1 ;;
+esac
 
 # median_ms CMD...: runs CMD $RUNS times and prints the median wall time in
-# ms (hyperfine when present, else date +%s%N around each run).
+# ms (hyperfine when present, else date +%s%N around each run); with
+# METRIC=cpu, the mean user + system CPU time instead (hyperfine reports no
+# per-run CPU times), which a busy shared machine disturbs less.
 median_ms() {
 	if [ "$use_hyperfine" = 1 ]; then
 		hyperfine -N --runs "$RUNS" --style none \
 			--export-json "$OUT/hf.json" -- "$*" >/dev/null 2>>"$log" ||
 			return 1
-		jq '.results[0].median * 1000' "$OUT/hf.json"
+		if [ "$METRIC" = cpu ]; then
+			jq '(.results[0].user + .results[0].system) * 1000' "$OUT/hf.json"
+		else
+			jq '.results[0].median * 1000' "$OUT/hf.json"
+		fi
 		return
 	fi
 	i=0
@@ -140,7 +152,12 @@ cpu_table() {
 	echo "## CPU benchmarks"
 	echo
 	echo "Compiler: $($CC_NATIVE --version | head -n 1), flags $CFLAGS_BENCH."
-	echo "Median of $RUNS runs ($tool), wall time including process start."
+	if [ "$METRIC" = cpu ]; then
+		echo "Mean user + system CPU time of $RUNS runs ($tool), including process start."
+	else
+		echo "Median of $RUNS runs ($tool), wall time including process start."
+	fi
+	echo "Load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)."
 	echo
 	echo "| program | size | native ms | stratus ms (× native) | wasm3 ms (× native) | stratus / wasm3 |"
 	echo "|---|---:|---:|---:|---:|---:|"
@@ -205,6 +222,12 @@ finish() {
 }
 
 # ---------------------------------------------------------------- loading
+# pick WHAT FILE: "median µs (min µs)" from a loadbench output.
+pick() {
+	awk -v w="$1" '$1 == w "_median_us" { m = $2 } $1 == w "_min_us" { n = $2 }
+		END { if (m != "") printf "%s µs (min %s)", m, n; else printf "error" }' "$2"
+}
+
 [ "$LOAD" = 0 ] && finish
 echo
 echo "## Module load and instantiation"
@@ -226,7 +249,7 @@ else
 	echo "Module: $(basename "$LOAD_MODULE") (from LOAD_MODULE)."
 fi
 if [ -n "$LOAD_MODULE" ] && [ -f "$LOAD_MODULE" ]; then
-	echo "Size: $(wc -c <"$LOAD_MODULE") bytes. Medians of $LOADS loads and $INSTANCES instantiations."
+	echo "Size: $(wc -c <"$LOAD_MODULE") bytes. Median (and minimum) wall time of $LOADS loads and $INSTANCES instantiations."
 	echo
 	lib_wasm=$STRATUS_BUILD/src/wasm/libst_wasm.a
 	lib_core=$STRATUS_BUILD/src/core/libst_core.a
@@ -236,8 +259,8 @@ if [ -n "$LOAD_MODULE" ] && [ -f "$LOAD_MODULE" ]; then
 			"$lib_wasm" "$lib_core" -lm -lpthread >>"$log" 2>&1; then
 			if timeout "$TIMEOUT" "$OUT/loadbench" "$LOAD_MODULE" "$LOADS" "$INSTANCES" \
 				>"$OUT/load.stratus" 2>>"$log"; then
-				st_load=$(awk '$1 == "load_median_us" { print $2 }' "$OUT/load.stratus")
-				st_inst=$(awk '$1 == "instance_median_us" { print $2 }' "$OUT/load.stratus")
+				st_load=$(pick load "$OUT/load.stratus")
+				st_inst=$(pick instance "$OUT/load.stratus")
 			else
 				fail "loadbench failed (see $log)"
 				st_load=error st_inst=error
@@ -258,10 +281,10 @@ if [ -n "$LOAD_MODULE" ] && [ -f "$LOAD_MODULE" ]; then
 			"$here/loadbench_wasm3.c" "$WASM3_BUILD/source/libm3.a" -lm >>"$log" 2>&1 &&
 			timeout "$TIMEOUT" "$OUT/loadbench_wasm3" "$LOAD_MODULE" "$LOADS" "$INSTANCES" \
 				>"$OUT/load.wasm3" 2>>"$log"; then
-			w3_parse=$(awk '$1 == "parse_median_us" { print $2 }' "$OUT/load.wasm3")
-			w3_lazy=$(awk '$1 == "load_lazy_median_us" { print $2 }' "$OUT/load.wasm3")
-			w3_load=$(awk '$1 == "load_median_us" { print $2 }' "$OUT/load.wasm3")
-			w3_inst=$(awk '$1 == "instance_median_us" { print $2 }' "$OUT/load.wasm3")
+			w3_parse=$(pick parse "$OUT/load.wasm3")
+			w3_lazy=$(pick load_lazy "$OUT/load.wasm3")
+			w3_load=$(pick load "$OUT/load.wasm3")
+			w3_inst=$(pick instance "$OUT/load.wasm3")
 		else
 			fail "loadbench_wasm3 failed (see $log)"
 			w3_load=error w3_inst=error
@@ -269,13 +292,12 @@ if [ -n "$LOAD_MODULE" ] && [ -f "$LOAD_MODULE" ]; then
 	else
 		note "note: WASM3_SRC (and WASM3_BUILD or WASM3) not set: wasm3 load timing skipped"
 	fi
-	us() { if is_num "$1"; then printf '%s µs' "$1"; else printf '%s' "$1"; fi; }
 	echo "| measurement | stratus | wasm3 |"
 	echo "|---|---:|---:|"
-	echo "| (a) load: decode + validate + compile every function | $(us "$st_load") | $(us "$w3_load") |"
-	echo "| (a') wasm3 lazy: parse + load, functions compiled on first call | – | $(us "$w3_lazy") |"
-	echo "| wasm3 parse only (no function bodies looked at) | – | $(us "$w3_parse") |"
-	echo "| (b) one more instance of the compiled module | $(us "$st_inst") | $(us "$w3_inst") |"
+	echo "| (a) load: decode + validate + compile every function | $st_load | $w3_load |"
+	echo "| (a') wasm3 lazy: parse + load, functions compiled on first call | – | $w3_lazy |"
+	echo "| wasm3 parse only (no function bodies looked at) | – | $w3_parse |"
+	echo "| (b) one more instance of the compiled module | $st_inst | $w3_inst |"
 	echo
 	echo "wasm3 cannot share a module between runtimes, so its (b) is new runtime + parse + load (lazy)."
 fi

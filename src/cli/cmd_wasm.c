@@ -48,13 +48,14 @@ enum opt_allow {
 	OPT_WASI = 1 << 2,   /* --wasi */
 };
 
-static const char usage_wasm[] = "usage: stratus wasm <command> [<args>]\n\n"
-				 "commands:\n"
-				 "   run       run a WASI command module\n"
-				 "   validate  check that modules decode and validate\n"
-				 "   invoke    call an exported function with numeric arguments\n"
-				 "   inspect   list a module's imports, exports and custom sections\n\n"
-				 "Run 'stratus wasm <command> --help' for a command's usage.\n";
+static const char usage_wasm[] =
+	"usage: stratus wasm <command> [<args>]\n\n"
+	"commands:\n"
+	"   run       run a WASI command module\n"
+	"   validate  check that modules decode and validate\n"
+	"   invoke    call an exported function with numeric arguments\n"
+	"   inspect   list a module's imports, exports and custom sections\n\n"
+	"Run 'stratus wasm <command> --help' for a command's usage.\n";
 
 static const char usage_run[] =
 	"usage: stratus wasm run [options] FILE.wasm [ARGS...]\n\n"

@@ -118,6 +118,7 @@ struct cc {
 	size_t last_start, last_end, last_dst;
 	uint32_t last_h;         /* height whose canonical slot it wrote */
 	int last_cmp;            /* fusable compare: index into cmp_fuse[], or -1 */
+	enum wm_op last_op;      /* its op */
 	uint32_t last_a, last_b; /* its operands (tagged) */
 };
 
@@ -258,6 +259,7 @@ static size_t emit_op(struct cc *c, enum wm_op op)
 	memcpy(u, &c->H[op], sizeof(u));
 	put(c, u[0]);
 	put(c, u[1]);
+	c->last_op = op;
 	c->last_start = at;
 	c->last_dst = NONE;
 	c->last_cmp = -1;
@@ -1389,6 +1391,32 @@ out:
 	return rc;
 }
 
+/*
+ * If the address entry a was computed by the instruction just emitted (an
+ * i32.add, or i32.add with an immediate) and is used only here, removes
+ * that instruction and returns the offset from a load/store op to its fused
+ * form (FUSE_ADD: address = slots x + y; FUSE_ADDI: slot x + immediate y).
+ * Otherwise returns 0 and x = a's location.
+ */
+#define FUSE_ADD (WM_OP_load32_add - WM_OP_load32)
+#define FUSE_ADDI (WM_OP_load32_addi - WM_OP_load32)
+
+static int fusable_address(struct cc *c, struct ent a, uint32_t *x, uint32_t *y)
+{
+	size_t at = c->last_start;
+	enum wm_op op = c->last_op;
+
+	*x = a.loc;
+	*y = 0;
+	if (a.loc != (TAG_STACK | c->h) || c->last_dst == NONE || c->last_h != c->h ||
+	    c->last_end != c->nout || c->oom || (op != WM_OP_i32_add && op != WM_OP_i32_add_imm))
+		return 0;
+	*x = c->out[at + 3];
+	*y = c->out[at + 4];
+	rewind_to(c, at);
+	return op == WM_OP_i32_add ? FUSE_ADD : FUSE_ADDI;
+}
+
 static int op_memarg(struct cc *c, uint8_t opcode)
 {
 	const struct memop *mo = &mem_ops[opcode - 0x28];
@@ -1412,9 +1440,16 @@ static int op_memarg(struct cc *c, uint8_t opcode)
 		if (rc < 0)
 			return rc;
 		if (c->live) {
-			emit_op(c, (enum wm_op)mo->op);
+			uint32_t x, y;
+			int fused = fusable_address(c, a, &x, &y);
+
+			emit_op(c, fused ? (enum wm_op)(mo->op + fused) : (enum wm_op)mo->op);
 			emit_dst(c, c->h);
-			emit_slot(c, a.loc);
+			emit_slot(c, x);
+			if (fused == FUSE_ADD)
+				emit_slot(c, y);
+			else if (fused == FUSE_ADDI)
+				put(c, y);
 			put(c, offset);
 			end_op(c);
 		}
@@ -1427,8 +1462,15 @@ static int op_memarg(struct cc *c, uint8_t opcode)
 	if (rc < 0)
 		return rc;
 	if (c->live) {
-		emit_op(c, (enum wm_op)mo->op);
-		emit_slot(c, a.loc);
+		uint32_t x, y;
+		int fused = fusable_address(c, a, &x, &y);
+
+		emit_op(c, fused ? (enum wm_op)(mo->op + fused) : (enum wm_op)mo->op);
+		emit_slot(c, x);
+		if (fused == FUSE_ADD)
+			emit_slot(c, y);
+		else if (fused == FUSE_ADDI)
+			put(c, y);
 		emit_slot(c, v.loc);
 		put(c, offset);
 		end_op(c);

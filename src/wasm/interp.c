@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -61,6 +62,7 @@ struct wm_exec {
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC deadline, 0 = none */
 	atomic_int interrupt; /* set by wm_exec_interrupt, any thread */
 	st_err trap;          /* detail of the last trap raised on this context */
+	uint32_t depth;       /* wm_call nesting level */
 	void *ud;
 };
 
@@ -282,10 +284,87 @@ static wm_trap_kind poll(wm_exec *x, int64_t *tick)
 /* ----------------------------------------------------------------------- */
 /* The interpreter */
 
+#ifdef WM_PROFILE
+/*
+ * Profiling build (-DWM_PROFILE): counts executed instructions and pairs of
+ * consecutive instructions, printed at exit, to choose superinstructions.
+ * Single-threaded use only.
+ */
+static uint64_t prof_ops[WM_OP_COUNT_];
+static uint64_t prof_pairs[WM_OP_COUNT_][WM_OP_COUNT_];
+static int prof_prev = -1;
+
+static const char *const prof_names[] = {
+#define WM_OP_PNAME_(name, layout) #name,
+	WM_OPS(WM_OP_PNAME_)
+#undef WM_OP_PNAME_
+};
+
+static void prof_dump(void)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < WM_OP_COUNT_; i++)
+		total += prof_ops[i];
+	fprintf(stderr, "profile: %llu instructions\n", (unsigned long long)total);
+	for (int n = 0; n < 16; n++) {
+		int bi = 0, bj = 0;
+
+		for (int i = 0; i < WM_OP_COUNT_; i++)
+			for (int j = 0; j < WM_OP_COUNT_; j++)
+				if (prof_pairs[i][j] > prof_pairs[bi][bj]) {
+					bi = i;
+					bj = j;
+				}
+		if (!prof_pairs[bi][bj])
+			break;
+		fprintf(stderr, "  pair %5.2f%% %s -> %s\n",
+		        100.0 * (double)prof_pairs[bi][bj] / (double)total, prof_names[bi],
+		        prof_names[bj]);
+		prof_pairs[bi][bj] = 0;
+	}
+	for (int n = 0; n < 16; n++) {
+		int bi = 0;
+
+		for (int i = 0; i < WM_OP_COUNT_; i++)
+			if (prof_ops[i] > prof_ops[bi])
+				bi = i;
+		if (!prof_ops[bi])
+			break;
+		fprintf(stderr, "  op %5.2f%% %s\n", 100.0 * (double)prof_ops[bi] / (double)total,
+		        prof_names[bi]);
+		prof_ops[bi] = 0;
+	}
+}
+
+static void prof_hit(const void *const *table, const void *h)
+{
+	static int registered;
+	int op = 0;
+
+	if (!registered) {
+		registered = 1;
+		atexit(prof_dump);
+	}
+	while (op < WM_OP_COUNT_ && table[op] != h)
+		op++;
+	if (op == WM_OP_COUNT_)
+		return;
+	prof_ops[op]++;
+	if (prof_prev >= 0)
+		prof_pairs[prof_prev][op]++;
+	prof_prev = op;
+}
+#define PROF_HIT(h) prof_hit(handlers, h)
+#else
+#define PROF_HIT(h) ((void)0)
+#endif
+
 #define NEXT()                               \
 	do {                                 \
 		const void *h_;              \
 		memcpy(&h_, ip, sizeof(h_)); \
+		PROF_HIT(h_);                \
 		goto *h_;                    \
 	} while (0)
 
@@ -379,6 +458,53 @@ static wm_trap_kind poll(wm_exec *x, int64_t *tick)
 		memcpy(mem + ea, &v, N);                  \
 		ip += 5;                                  \
 		NEXT();                                   \
+	}
+
+/* Loads and stores whose address is a fused i32.add (slots) or i32.add with an immediate. */
+#define LOAD_ADD(name, N, OF, CT, conv)                                          \
+	L_##name##_add:                                                          \
+	{                                                                        \
+		uint64_t ea = (uint64_t)(uint32_t)(S(3).i32 + S(4).i32) + ip[5]; \
+		CT v;                                                            \
+		if (UNLIKELY(ea + N > memsize))                                  \
+			goto trap_mem;                                           \
+		memcpy(&v, mem + ea, N);                                         \
+		S(2).OF = conv;                                                  \
+		ip += 6;                                                         \
+		NEXT();                                                          \
+	}                                                                        \
+	L_##name##_addi:                                                         \
+	{                                                                        \
+		uint64_t ea = (uint64_t)(uint32_t)(S(3).i32 + ip[4]) + ip[5];    \
+		CT v;                                                            \
+		if (UNLIKELY(ea + N > memsize))                                  \
+			goto trap_mem;                                           \
+		memcpy(&v, mem + ea, N);                                         \
+		S(2).OF = conv;                                                  \
+		ip += 6;                                                         \
+		NEXT();                                                          \
+	}
+
+#define STORE_ADD(name, N, IF)                                                   \
+	L_##name##_add:                                                          \
+	{                                                                        \
+		uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + S(3).i32) + ip[5]; \
+		__typeof__(fp->IF) v = S(4).IF;                                  \
+		if (UNLIKELY(ea + N > memsize))                                  \
+			goto trap_mem;                                           \
+		memcpy(mem + ea, &v, N);                                         \
+		ip += 6;                                                         \
+		NEXT();                                                          \
+	}                                                                        \
+	L_##name##_addi:                                                         \
+	{                                                                        \
+		uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + ip[3]) + ip[5];    \
+		__typeof__(fp->IF) v = S(4).IF;                                  \
+		if (UNLIKELY(ea + N > memsize))                                  \
+			goto trap_mem;                                           \
+		memcpy(mem + ea, &v, N);                                         \
+		ip += 6;                                                         \
+		NEXT();                                                          \
 	}
 
 #define RELOAD_MEM()                                                   \
@@ -820,6 +946,22 @@ L_data_drop:
 	STORE(store16, 2, i32)
 	STORE(store32, 4, i32)
 	STORE(store64, 8, i64)
+	LOAD_ADD(load32, 4, i32, uint32_t, v)
+	LOAD_ADD(load64, 8, i64, uint64_t, v)
+	LOAD_ADD(load8_s32, 1, i32, int8_t, (uint32_t)(int32_t)v)
+	LOAD_ADD(load8_u32, 1, i32, uint8_t, (uint32_t)v)
+	LOAD_ADD(load16_s32, 2, i32, int16_t, (uint32_t)(int32_t)v)
+	LOAD_ADD(load16_u32, 2, i32, uint16_t, (uint32_t)v)
+	LOAD_ADD(load8_s64, 1, i64, int8_t, (uint64_t)(int64_t)v)
+	LOAD_ADD(load8_u64, 1, i64, uint8_t, (uint64_t)v)
+	LOAD_ADD(load16_s64, 2, i64, int16_t, (uint64_t)(int64_t)v)
+	LOAD_ADD(load16_u64, 2, i64, uint16_t, (uint64_t)v)
+	LOAD_ADD(load32_s64, 4, i64, int32_t, (uint64_t)(int64_t)v)
+	LOAD_ADD(load32_u64, 4, i64, uint32_t, (uint64_t)v)
+	STORE_ADD(store8, 1, i32)
+	STORE_ADD(store16, 2, i32)
+	STORE_ADD(store32, 4, i32)
+	STORE_ADD(store64, 8, i64)
 
 	UNOP(i32_eqz, i32, i32, a == 0)
 	BINOP(i32_eq, i32, i32, a == b)
@@ -1251,17 +1393,24 @@ int wm_call(wm_exec *x, wm_func *f, const wm_val *args, size_t nargs, wm_val *re
 		                  "function takes %u arguments and returns %u results", ft->nparams,
 		                  ft->nresults);
 	need = (size_t)ft->nparams + ft->nresults;
-	if ((size_t)(x->stack_end - base) < need)
-		return wm_trap_err(err, WM_TRAP_STACK_EXHAUSTED);
+	if ((size_t)(x->stack_end - base) < need || x->depth >= WM_MAX_NESTED_CALLS) {
+		/* also on x, so that a host function passing it on keeps the kind */
+		wm_trap_err(&x->trap, WM_TRAP_STACK_EXHAUSTED);
+		if (err)
+			*err = x->trap;
+		return ST_ETRAP;
+	}
 	for (size_t i = 0; i < nargs; i++)
 		base[i] = args[i];
 	st_err_clear(&x->trap);
+	x->depth++;
 	if (f->kind == WM_FUNC_HOST) {
 		wm_val *res = base + ft->nparams;
 
 		x->sp = res + ft->nresults;
 		rc = f->cb(x, NULL, base, res, f->ud);
 		x->sp = base;
+		x->depth--;
 		if (rc < 0) {
 			if (x->trap.code != ST_ETRAP)
 				wm_trap_set(x, WM_TRAP_HOST, "host function failed: %s",
@@ -1274,6 +1423,7 @@ int wm_call(wm_exec *x, wm_func *f, const wm_val *args, size_t nargs, wm_val *re
 	}
 	rc = run(x, f, base);
 	x->sp = base;
+	x->depth--;
 	if (rc < 0)
 		goto trapped;
 	for (size_t i = 0; i < nresults; i++)

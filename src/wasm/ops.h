@@ -79,6 +79,25 @@
 	X(load32_s64, "d a imm") X(load32_u64, "d a imm")              \
 	X(store8, "a b imm") X(store16, "a b imm")                     \
 	X(store32, "a b imm") X(store64, "a b imm")                    \
+	/* the same with the address computed by a fused i32.add:      \
+	 * _add: address slots a + b; _addi: slot a + immediate.       \
+	 * Same order as above: op_add = load32_add + (op - load32). */ \
+	X(load32_add, "d a b imm") X(load64_add, "d a b imm")          \
+	X(load8_s32_add, "d a b imm") X(load8_u32_add, "d a b imm")    \
+	X(load16_s32_add, "d a b imm") X(load16_u32_add, "d a b imm")  \
+	X(load8_s64_add, "d a b imm") X(load8_u64_add, "d a b imm")    \
+	X(load16_s64_add, "d a b imm") X(load16_u64_add, "d a b imm")  \
+	X(load32_s64_add, "d a b imm") X(load32_u64_add, "d a b imm")  \
+	X(store8_add, "a b c imm") X(store16_add, "a b c imm")         \
+	X(store32_add, "a b c imm") X(store64_add, "a b c imm")        \
+	X(load32_addi, "d a imm imm") X(load64_addi, "d a imm imm")    \
+	X(load8_s32_addi, "d a imm imm") X(load8_u32_addi, "d a imm imm") \
+	X(load16_s32_addi, "d a imm imm") X(load16_u32_addi, "d a imm imm") \
+	X(load8_s64_addi, "d a imm imm") X(load8_u64_addi, "d a imm imm") \
+	X(load16_s64_addi, "d a imm imm") X(load16_u64_addi, "d a imm imm") \
+	X(load32_s64_addi, "d a imm imm") X(load32_u64_addi, "d a imm imm") \
+	X(store8_addi, "a imm c imm") X(store16_addi, "a imm c imm")   \
+	X(store32_addi, "a imm c imm") X(store64_addi, "a imm c imm")  \
 	/* i32 */                                                      \
 	X(i32_eqz, "d a") X(i32_eq, "d a b") X(i32_ne, "d a b")        \
 	X(i32_lt_s, "d a b") X(i32_lt_u, "d a b")                      \

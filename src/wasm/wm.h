@@ -276,6 +276,12 @@ void *wm_instance_ud(const wm_instance *inst);
 /* Default limits of an execution context. */
 #define WM_DEFAULT_STACK_SLOTS (1u << 20) /* 8 MiB of value slots */
 #define WM_DEFAULT_MAX_FRAMES 20000u
+/*
+ * wm_call may nest (a host function calling back into wasm) at most this
+ * deep on one context: each level also uses C stack. Deeper calls trap with
+ * WM_TRAP_STACK_EXHAUSTED.
+ */
+#define WM_MAX_NESTED_CALLS 256u
 
 /*
  * Creates an execution context with room for stack_slots 8-byte value slots

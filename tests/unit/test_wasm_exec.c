@@ -18,8 +18,9 @@
 #include "core/banned.h"
 
 /* ----------------------------------------------------------------------- */
-/* Modules */
+/* Modules (kept in wat2wasm's byte order, 12 a line) */
 
+/* clang-format off */
 /*
  * (module
  *   (func $down (export "down") (param i32) (result i32)
@@ -392,26 +393,27 @@ static const uint8_t simd_op_wasm[] = {
 	0xfd, 0x0c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x1b, 0x00, 0x0b
 };
+/* clang-format on */
 
 /* ----------------------------------------------------------------------- */
 /* Helpers */
 
 /* Checks a call result: a trap of that kind, with that message. */
-#define EXPECT_TRAP(want_kind, want_msg, rc, err)            \
-	do {                                                     \
-		EXPECT_EQ(ST_ETRAP, (rc));                           \
-		EXPECT_EQ(ST_ETRAP, (err).code);                     \
-		EXPECT_EQ((want_kind), (err).kind);                  \
-		EXPECT_STR((want_msg), (err).msg);                   \
+#define EXPECT_TRAP(want_kind, want_msg, rc, err)   \
+	do {                                        \
+		EXPECT_EQ(ST_ETRAP, (rc));          \
+		EXPECT_EQ(ST_ETRAP, (err).code);    \
+		EXPECT_EQ((want_kind), (err).kind); \
+		EXPECT_STR((want_msg), (err).msg);  \
 	} while (0)
 
 /* Fails the test and leaves it when c is false (later steps would crash). */
-#define REQUIRE(c)                                           \
-	do {                                                     \
-		if (!(c)) {                                          \
-			TEST_FAIL_("required: %s", #c);                  \
-			return;                                          \
-		}                                                    \
+#define REQUIRE(c)                                      \
+	do {                                            \
+		if (!(c)) {                             \
+			TEST_FAIL_("required: %s", #c); \
+			return;                         \
+		}                                       \
 	} while (0)
 
 static const wm_valtype vt_i32[] = { WM_I32 };
@@ -491,8 +493,8 @@ static wm_instance *inst_new(wm_module *m, wm_exec *x, host_import *hi)
 }
 
 /* Calls the export name of inst; an absent export is ST_ENOTFOUND. */
-static int call(wm_exec *x, wm_instance *inst, const char *name, const wm_val *args,
-                size_t nargs, wm_val *res, size_t nres, st_err *err)
+static int call(wm_exec *x, wm_instance *inst, const char *name, const wm_val *args, size_t nargs,
+                wm_val *res, size_t nres, st_err *err)
 {
 	wm_func *f = wm_instance_func(inst, name);
 
@@ -503,8 +505,8 @@ static int call(wm_exec *x, wm_instance *inst, const char *name, const wm_val *a
 }
 
 /* Calls an (i32...) -> i32 export; traps and errors return -1 and fail the test. */
-static uint32_t call_i32(wm_exec *x, wm_instance *inst, const char *name, uint32_t a,
-                         uint32_t b, size_t nargs)
+static uint32_t call_i32(wm_exec *x, wm_instance *inst, const char *name, uint32_t a, uint32_t b,
+                         size_t nargs)
 {
 	wm_val args[2] = { { .i32 = a }, { .i32 = b } };
 	wm_val res = { .bits = 0 };
@@ -583,10 +585,12 @@ TEST(exec_deep_recursion_traps_at_default_limits)
 	EXPECT_TRAP(WM_TRAP_STACK_EXHAUSTED, "call stack exhausted",
 	            call(x, inst, "down", &arg, 1, &res, 1, &err), err);
 	/* A depth well inside the default limit still works, twice. */
-	EXPECT_EQ(WM_DEFAULT_MAX_FRAMES / 2, call_i32(x, inst, "down", WM_DEFAULT_MAX_FRAMES / 2, 0, 1));
+	EXPECT_EQ(WM_DEFAULT_MAX_FRAMES / 2,
+	          call_i32(x, inst, "down", WM_DEFAULT_MAX_FRAMES / 2, 0, 1));
 	EXPECT_TRAP(WM_TRAP_STACK_EXHAUSTED, "call stack exhausted",
 	            call(x, inst, "forever", NULL, 0, NULL, 0, &err), err);
-	EXPECT_EQ(WM_DEFAULT_MAX_FRAMES / 2, call_i32(x, inst, "down", WM_DEFAULT_MAX_FRAMES / 2, 0, 1));
+	EXPECT_EQ(WM_DEFAULT_MAX_FRAMES / 2,
+	          call_i32(x, inst, "down", WM_DEFAULT_MAX_FRAMES / 2, 0, 1));
 	wm_instance_unref(inst);
 	wm_exec_free(x);
 	wm_module_unref(m);
@@ -616,8 +620,7 @@ TEST(exec_value_stack_limit_traps)
 }
 
 /* env.back(n): calls the caller's "ping"(n) again, a nested wm_call. */
-static int host_back(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
-                     void *ud)
+static int host_back(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results, void *ud)
 {
 	wm_func *ping = wm_instance_func(caller, "ping");
 
@@ -627,26 +630,54 @@ static int host_back(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val
 	return wm_call(x, ping, args, 1, results, 1, NULL);
 }
 
+typedef struct hostrec_run {
+	wm_exec *x;
+	wm_instance *inst;
+	uint32_t depth;
+	int rc;
+	st_err err;
+} hostrec_run;
+
+static void *hostrec_thread(void *arg)
+{
+	hostrec_run *h = arg;
+	wm_val a = { .i32 = h->depth }, r;
+
+	h->rc = call(h->x, h->inst, "ping", &a, 1, &r, 1, &h->err);
+	return NULL;
+}
+
+/*
+ * Each wasm -> host -> wasm re-entry nests run() in C, so depth through host
+ * functions is capped by WM_MAX_NESTED_CALLS and must trap, not overflow the
+ * C stack. The call runs on a thread with a 2 MiB stack, a common
+ * worker-thread size, so the result does not depend on the shell's
+ * ulimit -s.
+ */
 TEST(exec_deep_recursion_through_host_traps_at_default_limits)
 {
 	static const wm_functype ty = { 1, 1, vt_i32, vt_i32 };
 	wm_module *m = load(hostrec_wasm, sizeof(hostrec_wasm));
 	wm_exec *x = exec_new(0, 0);
 	host_import hi[] = { { "back", wm_func_new_host(&ty, host_back, NULL) }, { NULL, NULL } };
-	wm_instance *inst;
-	wm_val arg, res;
-	st_err err;
+	hostrec_run run;
+	pthread_attr_t attr;
+	pthread_t th;
 
 	REQUIRE(m && x);
-	inst = inst_new(m, x, hi);
-	REQUIRE(inst);
-	EXPECT_EQ(100, call_i32(x, inst, "ping", 100, 0, 1));
+	run = (hostrec_run){ .x = x, .inst = inst_new(m, x, hi), .depth = 100 };
+	REQUIRE(run.inst);
+	EXPECT_EQ(100, call_i32(x, run.inst, "ping", 100, 0, 1));
+	REQUIRE(pthread_attr_init(&attr) == 0);
+	REQUIRE(pthread_attr_setstacksize(&attr, (size_t)2 << 20) == 0);
 	/* Wasm -> host -> wasm ... nests C calls: must trap, not overflow the C stack. */
-	arg.i32 = 10 * WM_DEFAULT_MAX_FRAMES;
-	EXPECT_TRAP(WM_TRAP_STACK_EXHAUSTED, "call stack exhausted",
-	            call(x, inst, "ping", &arg, 1, &res, 1, &err), err);
-	EXPECT_EQ(100, call_i32(x, inst, "ping", 100, 0, 1));
-	wm_instance_unref(inst);
+	run.depth = 10 * WM_DEFAULT_MAX_FRAMES;
+	REQUIRE(pthread_create(&th, &attr, hostrec_thread, &run) == 0);
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&attr);
+	EXPECT_TRAP(WM_TRAP_STACK_EXHAUSTED, "call stack exhausted", run.rc, run.err);
+	EXPECT_EQ(100, call_i32(x, run.inst, "ping", 100, 0, 1));
+	wm_instance_unref(run.inst);
 	free_imports(hi);
 	wm_exec_free(x);
 	wm_module_unref(m);
@@ -1078,8 +1109,7 @@ typedef struct add3_seen {
 	int calls;
 } add3_seen;
 
-static int host_add3(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
-                     void *ud)
+static int host_add3(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results, void *ud)
 {
 	add3_seen *s = ud;
 
@@ -1121,8 +1151,7 @@ static int host_sum_mem(wm_exec *x, wm_instance *caller, const wm_val *args, wm_
 }
 
 /* env.fail(code): 0 returns a bare ST_EIO, anything else fails through wm_trap_set. */
-static int host_fail(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
-                     void *ud)
+static int host_fail(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results, void *ud)
 {
 	(void)caller, (void)results, (void)ud;
 	if (args[0].i32 == 0)
@@ -1163,8 +1192,8 @@ static int host_env_open(host_env *h)
 	h->imports[0] = (host_import){ "add3", wm_func_new_host(&add3_t, host_add3, &h->seen) };
 	h->imports[1] = (host_import){ "sum_mem", wm_func_new_host(&sum_t, host_sum_mem, NULL) };
 	h->imports[2] = (host_import){ "fail", wm_func_new_host(&fail_t, host_fail, NULL) };
-	h->imports[3] = (host_import){ "callback",
-		                       wm_func_new_host(&cb_t, host_callback, &h->callbacks) };
+	h->imports[3] =
+		(host_import){ "callback", wm_func_new_host(&cb_t, host_callback, &h->callbacks) };
 	h->imports[4] = (host_import){ NULL, NULL };
 	h->m = load(host_wasm, sizeof(host_wasm));
 	h->x = exec_new(0, 0);
@@ -1310,7 +1339,9 @@ TEST(instances_have_independent_memories_and_globals)
 
 TEST(instances_hundred_of_one_module)
 {
-	enum { N = 100 };
+	enum {
+		N = 100
+	};
 	wm_module *m = load(inst_wasm, sizeof(inst_wasm));
 	wm_exec *x = exec_new(0, 0);
 	wm_instance *in[N];
@@ -1349,7 +1380,7 @@ typedef struct worker {
 	wm_module *m;
 	pthread_barrier_t *go;
 	uint32_t seed;
-	int fails;   /* wrong results or failed calls */
+	int fails; /* wrong results or failed calls */
 	int calls;
 } worker;
 
