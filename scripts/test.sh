@@ -6,7 +6,8 @@
 #
 #  1. scripts/deps.sh build test (skipped with --no-deps).
 #  2. With CI=true or --sanitize: an AddressSanitizer+UBSan build (clang, or
-#     gcc without clang) in <build>-asan that runs the unit and spec tests.
+#     gcc without clang) in <build>-asan that runs the unit and spec tests,
+#     and a ThreadSanitizer build in <build>-tsan that runs the unit tests.
 #  3. The main build in <build> with -DSTRATUS_WERROR=ON, then
 #     `ctest --output-on-failure`: unit tests, the spec suite, and the source
 #     checks headers.selfcontained, style.banned (scripts/check-banned.sh)
@@ -16,7 +17,8 @@
 # keep going past a broken target, so every test that can run does run.
 #
 # Environment: STRATUS_BUILD_DIR (default build), STRATUS_ASAN_BUILD_DIR
-# (default <build>-asan), STRATUS_JOBS (default 2), STRATUS_WERROR (ON).
+# (default <build>-asan), STRATUS_TSAN_BUILD_DIR (default <build>-tsan),
+# STRATUS_JOBS (default 2), STRATUS_WERROR (ON).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -33,7 +35,7 @@ for a in "$@"; do
 	--no-sanitize) sanitize=0 ;;
 	--no-deps) deps=0 ;;
 	-h | --help)
-		sed -n '2,19s/^# \{0,1\}//p' "$0"
+		sed -n '2,21s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -80,6 +82,17 @@ if [ "$sanitize" = 1 ]; then
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		ctest --test-dir "$asan" --output-on-failure -j "$jobs" -R '^(unit|spec)\.' ||
 		failed+=("unit and spec tests under sanitizers")
+fi
+
+if [ "$sanitize" = 1 ]; then
+	tsan=${STRATUS_TSAN_BUILD_DIR:-$build-tsan}
+	step "thread sanitizer build ($tsan)"
+	cmake -S . -B "$tsan" -DCMAKE_C_COMPILER="$cc" -DSTRATUS_SANITIZE=thread -DSTRATUS_WERROR=OFF
+	build "$tsan" || failed+=("thread sanitizer build")
+	step "unit tests under thread sanitizer"
+	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+		ctest --test-dir "$tsan" --output-on-failure -j "$jobs" -R '^unit\.' ||
+		failed+=("unit tests under thread sanitizer")
 fi
 
 step "build ($build)"
