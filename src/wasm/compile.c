@@ -276,6 +276,7 @@ static void forget_last(struct cc *c)
 {
 	c->last_start = c->last_end = c->last_dst = NONE;
 	c->last_cmp = -1;
+	c->last_op = WM_OP_COUNT_;
 }
 
 /* Emits a slot operand, recording it for relocation when it is tagged. */
@@ -303,6 +304,20 @@ static void emit_copy(struct cc *c, uint32_t dst, uint32_t src)
 {
 	if (!c->live || dst == src)
 		return;
+	if (c->last_op == WM_OP_copy && c->last_end == c->nout && c->last_start + 4 == c->nout &&
+	    !c->oom) {
+		/* two copies in a row become one copy2 (executed in order) */
+		uint32_t u[2];
+
+		memcpy(u, &c->H[WM_OP_copy2], sizeof(u));
+		c->out[c->last_start] = u[0];
+		c->out[c->last_start + 1] = u[1];
+		c->last_op = WM_OP_copy2;
+		emit_slot(c, dst);
+		emit_slot(c, src);
+		end_op(c);
+		return;
+	}
 	emit_op(c, WM_OP_copy);
 	emit_slot(c, dst);
 	emit_slot(c, src);
