@@ -920,7 +920,7 @@ static bool const_fits_imm(struct cc *c, uint32_t loc, enum wm_op imm)
 
 static int do_simple(struct cc *c, const struct simple *s)
 {
-	struct ent a, b = { 0, 0 };
+	struct ent a = { 0, 0 }, b = { 0, 0 };
 	uint32_t d;
 	int rc;
 
