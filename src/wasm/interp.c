@@ -178,34 +178,6 @@ static inline uint64_t rotr64(uint64_t v, uint64_t n)
 	return n ? (v >> n) | (v << (64 - n)) : v;
 }
 
-static inline uint32_t f32_bits(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, 4);
-	return u;
-}
-
-static inline float f32_from(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, 4);
-	return f;
-}
-
-static inline uint64_t f64_bits(double f)
-{
-	uint64_t u;
-	memcpy(&u, &f, 8);
-	return u;
-}
-
-static inline double f64_from(uint64_t u)
-{
-	double f;
-	memcpy(&f, &u, 8);
-	return f;
-}
-
 /* Saturating truncations (non-trapping float-to-int). */
 static inline uint32_t sat_i32_s(double a)
 {
