@@ -73,9 +73,9 @@ if [ "$sanitize" = 1 ]; then
 	step "sanitizer build ($asan): address,undefined"
 	cc=clang
 	command -v clang >/dev/null 2>&1 || cc=gcc
-	# Warnings are gated by the main build; this one is about run-time errors.
+	# With clang here, warnings are gated by both compilers (gcc in the main build).
 	cmake -S . -B "$asan" -DCMAKE_C_COMPILER="$cc" -DSTRATUS_SANITIZE=address,undefined \
-		-DSTRATUS_WERROR=OFF
+		-DSTRATUS_WERROR="$werror"
 	build "$asan" || failed+=("sanitizer build")
 	step "unit and spec tests under address,undefined"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1} \
@@ -87,7 +87,7 @@ fi
 if [ "$sanitize" = 1 ]; then
 	tsan=${STRATUS_TSAN_BUILD_DIR:-$build-tsan}
 	step "thread sanitizer build ($tsan)"
-	cmake -S . -B "$tsan" -DCMAKE_C_COMPILER="$cc" -DSTRATUS_SANITIZE=thread -DSTRATUS_WERROR=OFF
+	cmake -S . -B "$tsan" -DCMAKE_C_COMPILER="$cc" -DSTRATUS_SANITIZE=thread -DSTRATUS_WERROR="$werror"
 	build "$tsan" || failed+=("thread sanitizer build")
 	step "unit tests under thread sanitizer"
 	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
