@@ -603,6 +603,25 @@ static int run_start(wm_instance *inst, wm_exec *x, st_err *err)
 	return rc;
 }
 
+/*
+ * Can a start function hand this instance's functions to the outside before
+ * trapping? Only through an imported table or global, or as a funcref
+ * argument of an imported function. (Actors and WASI commands cannot.)
+ */
+static bool start_can_leak_refs(const wm_module *m)
+{
+	if (m->ntable_imports || m->nglobal_imports)
+		return true;
+	for (uint32_t i = 0; i < m->nfunc_imports; i++) {
+		const wm_functype *ft = &m->types[m->func_types[i]].ft;
+
+		for (uint32_t k = 0; k < ft->nparams; k++)
+			if (ft->params[k] == WM_FUNCREF)
+				return true;
+	}
+	return false;
+}
+
 int wm_instance_new(wm_instance **out, wm_module *m, wm_exec *x, wm_resolve_cb resolve,
                     void *resolve_ud, const wm_extern *imports, size_t nimports, st_err *err)
 {
@@ -629,7 +648,7 @@ int wm_instance_new(wm_instance **out, wm_module *m, wm_exec *x, wm_resolve_cb r
 	if (rc == 0)
 		rc = apply_segments(inst, &escaped, err);
 	if (rc == 0 && m->start >= 0) {
-		escaped = true;
+		escaped = start_can_leak_refs(m);
 		rc = run_start(inst, x, err);
 	}
 	if (rc < 0)
