@@ -122,19 +122,32 @@ static bool section_fits(uint8_t id, fuzz_reader *r)
 	return true;
 }
 
+/* Whether the start function could hand out this module's functions. */
+static bool import_passes_refs(const wm_import_desc *d)
+{
+	if (d->kind == WM_EXTERN_TABLE || d->kind == WM_EXTERN_GLOBAL)
+		return true;
+	if (d->kind == WM_EXTERN_FUNC)
+		for (uint32_t k = 0; k < d->func->nparams; k++)
+			if (d->func->params[k] == WM_FUNCREF)
+				return true;
+	return false;
+}
+
 /*
  * Whether a valid module is cheap and safe to instantiate in this process.
  * The public API does not list defined memories and tables, so their section
  * is read here. Refused: memories over FUZZ_MAX_PAGES and tables over the
- * element caps (defined or imported), and modules with a start function or
- * with element segments and an imported table: when their instantiation
- * fails after references escaped, the engine keeps the instance for the
- * life of the process (by design), which a long run would pile up.
+ * element caps (defined or imported), and the modules whose failed
+ * instantiation the engine keeps for the life of the process (by design;
+ * a long run would pile them up): references written into an imported table
+ * by element segments, or a start function with an import that could carry
+ * references out (the engine's rule in wm_instance_new).
  */
 static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 {
+	bool imports_table = false, imports_refs = false, has_elems = false, has_start = false;
 	fuzz_reader r;
-	bool imports_table = false, has_elems = false;
 	wm_import_desc d;
 
 	for (size_t i = 0; i < wm_module_import_count(m); i++) {
@@ -146,6 +159,8 @@ static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 				return false;
 			imports_table = true;
 		}
+		if (import_passes_refs(&d))
+			imports_refs = true;
 	}
 	if (size < 8)
 		return false;
@@ -162,13 +177,13 @@ static bool module_fits(const wm_module *m, const uint8_t *data, size_t size)
 		sec.end = r.p + len;
 		r.p += len;
 		if (id == SEC_START)
-			return false;
+			has_start = true;
 		if (id == SEC_ELEM)
 			has_elems = true;
 		if ((id == SEC_TABLE || id == SEC_MEMORY) && !section_fits(id, &sec))
 			return false;
 	}
-	return !(imports_table && has_elems);
+	return !(imports_table && has_elems) && !(has_start && imports_refs);
 }
 
 /* Every host function: zeros of any type are all-zero bits (ref.null too). */

@@ -25,6 +25,8 @@ pkgs_libs=(
 	libjansson-dev
 	libsodium-dev
 	libuv1-dev
+	libarchive-dev
+	zlib1g-dev
 )
 # Engine conformance tests (wast2json) and test tools.
 pkgs_test=(

@@ -18,6 +18,9 @@ typedef struct cli_cmd {
 
 static const cli_cmd cmds[] = {
 	{ "wasm", cmd_wasm, "run, validate or invoke a WebAssembly module" },
+	{ "keys", cmd_keys, "generate, get and list nkeys (the keys directory)" },
+	{ "claims", cmd_claims, "sign actor modules and inspect their claims" },
+	{ "par", cmd_par, "create, inspect and extend provider archives" },
 };
 
 static void usage(FILE *out)
