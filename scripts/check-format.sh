@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# check-format.sh - fail when a C file under src/ or tests/ is not formatted
+# check-format.sh - fail when a C file under src/, tests/, fuzz/ or bench/ is not formatted
 # as .clang-format says. Prints each offending file with the start of its
 # diff; scripts/format.sh fixes them.
 #
-# usage: scripts/check-format.sh [DIR...]     (default: src tests)
+# usage: scripts/check-format.sh [DIR...]     (default: src tests fuzz bench)
 #        STRATUS_FORMAT_DIFF_LINES=N  diff lines shown per file (default 12, 0 = none)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh

@@ -19,7 +19,7 @@
 #include "core/banned.h"
 
 struct stand_ins {
-	wm_extern *ext;  /* one per import, in declaration order */
+	wm_extern *ext; /* one per import, in declaration order */
 	size_t n;
 };
 
@@ -82,8 +82,8 @@ fail:
 	return -1;
 }
 
-static int stand_in_trap(wm_exec *x, wm_instance *caller, const wm_val *args,
-                         wm_val *results, void *ud)
+static int stand_in_trap(wm_exec *x, wm_instance *caller, const wm_val *args, wm_val *results,
+                         void *ud)
 {
 	(void)caller;
 	(void)args;

@@ -53,8 +53,7 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 
 	if (f == NULL)
 		return -1;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0)
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
 		goto fail;
 	p = malloc(n ? (size_t)n : 1);
 	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
@@ -74,8 +73,8 @@ fail:
  * the elapsed ns, or 0 with a message on failure. The runtime (and with it
  * a loaded module) is freed outside the timed part.
  */
-static uint64_t w3_round(IM3Environment env, const uint8_t *bytes, size_t len,
-                         int load, int compile)
+static uint64_t w3_round(IM3Environment env, const uint8_t *bytes, size_t len, int load,
+                         int compile)
 {
 	IM3Runtime rt = NULL;
 	IM3Module mod = NULL;

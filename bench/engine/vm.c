@@ -32,21 +32,21 @@ struct vm_insn {
 
 /* r0 = n, r1 = i, r2 = x, r3 = total steps, r4 = scratch. */
 static const struct vm_insn vm_program[] = {
-	{ OP_LI, 1, 0, 0, 1, 0 },       /* 0: i = 1 */
-	{ OP_LI, 3, 0, 0, 0, 0 },       /* 1: total = 0 */
-	{ OP_MOV, 2, 1, 0, 0, 0 },      /* 2: x = i */
-	{ OP_JEQI, 2, 0, 0, 1, 12 },    /* 3: while x != 1 */
-	{ OP_ANDI, 4, 2, 0, 1, 0 },     /* 4 */
-	{ OP_JNZ, 4, 0, 0, 0, 8 },      /* 5: odd? */
-	{ OP_SHRI, 2, 2, 0, 1, 0 },     /* 6: x >>= 1 */
-	{ OP_JMP, 0, 0, 0, 0, 10 },     /* 7 */
-	{ OP_MULI, 2, 2, 0, 3, 0 },     /* 8: x *= 3 */
-	{ OP_ADDI, 2, 2, 0, 1, 0 },     /* 9: x += 1 */
-	{ OP_ADDI, 3, 3, 0, 1, 0 },     /* 10: total++ */
-	{ OP_JMP, 0, 0, 0, 0, 3 },      /* 11 */
-	{ OP_ADDI, 1, 1, 0, 1, 0 },     /* 12: i++ */
-	{ OP_JLE, 1, 0, 0, 0, 2 },      /* 13: while i <= n */
-	{ OP_HALT, 0, 0, 0, 0, 0 },     /* 14 */
+	{ OP_LI, 1, 0, 0, 1, 0 },    /* 0: i = 1 */
+	{ OP_LI, 3, 0, 0, 0, 0 },    /* 1: total = 0 */
+	{ OP_MOV, 2, 1, 0, 0, 0 },   /* 2: x = i */
+	{ OP_JEQI, 2, 0, 0, 1, 12 }, /* 3: while x != 1 */
+	{ OP_ANDI, 4, 2, 0, 1, 0 },  /* 4 */
+	{ OP_JNZ, 4, 0, 0, 0, 8 },   /* 5: odd? */
+	{ OP_SHRI, 2, 2, 0, 1, 0 },  /* 6: x >>= 1 */
+	{ OP_JMP, 0, 0, 0, 0, 10 },  /* 7 */
+	{ OP_MULI, 2, 2, 0, 3, 0 },  /* 8: x *= 3 */
+	{ OP_ADDI, 2, 2, 0, 1, 0 },  /* 9: x += 1 */
+	{ OP_ADDI, 3, 3, 0, 1, 0 },  /* 10: total++ */
+	{ OP_JMP, 0, 0, 0, 0, 3 },   /* 11 */
+	{ OP_ADDI, 1, 1, 0, 1, 0 },  /* 12: i++ */
+	{ OP_JLE, 1, 0, 0, 0, 2 },   /* 13: while i <= n */
+	{ OP_HALT, 0, 0, 0, 0, 0 },  /* 14 */
 };
 
 /* Runs code on registers r; returns the number of instructions executed. */
