@@ -32,6 +32,9 @@ pkgs_libs=(
 pkgs_test=(
 	wabt
 )
+# Node.js: the e2e tests check our JWTs with an independent Ed25519
+# implementation (Node's crypto). Debian's nodejs only when no node exists.
+command -v node >/dev/null 2>&1 || pkgs_test+=(nodejs)
 # Benchmarks (bench/, never run by CI).
 pkgs_bench=(
 	hyperfine

@@ -223,7 +223,7 @@ JS
 	check "node refuses a modified token (negative control)" \
 		eval '! node "$tmp/verify.js" "$bad" "$mod_pub" "$hash" 2>/dev/null'
 else
-	echo "# node not found: the independent JWT check was skipped"
+	check "node is installed for the independent JWT check (scripts/deps.sh test)" false
 fi
 
 # ---- explicit seeds, --disable-keygen, usage errors --------------------------
