@@ -4,7 +4,7 @@
 # usage: scripts/deps.sh [GROUP...]        (default: build test)
 #        scripts/deps.sh --list [GROUP...] (print the packages, install nothing)
 #
-# Groups: build (toolchain + libs), libs, test, bench, all. Only packages that
+# Groups: build (toolchain + libs + runtime), libs, test, bench, all. Only packages that
 # dpkg-query reports as not installed are passed to apt-get install; when
 # everything is present the script does nothing and needs no root. apt-get
 # update runs only when something is missing and the package lists are empty
@@ -25,12 +25,20 @@ pkgs_libs=(
 	libjansson-dev
 	libsodium-dev
 	libuv1-dev
+	libnats-dev
 	libarchive-dev
 	zlib1g-dev
 )
-# Engine conformance tests (wast2json) and test tools.
+# Programs the built binaries run: `stratus up` starts nats-server (JetStream)
+# when no NATS answers at its address.
+pkgs_runtime=(
+	nats-server
+)
+# Engine conformance tests (wast2json) and test tools; the lattice tests
+# start their own nats-server.
 pkgs_test=(
 	wabt
+	nats-server
 )
 # Node.js: the e2e tests check our JWTs with an independent Ed25519
 # implementation (Node's crypto). Debian's nodejs only when no node exists.
@@ -48,11 +56,11 @@ usage()
 group_pkgs()
 {
 	case "$1" in
-	build) echo "${pkgs_toolchain[@]}" "${pkgs_libs[@]}" ;;
+	build) echo "${pkgs_toolchain[@]}" "${pkgs_libs[@]}" "${pkgs_runtime[@]}" ;;
 	libs) echo "${pkgs_libs[@]}" ;;
 	test) echo "${pkgs_test[@]}" ;;
 	bench) echo "${pkgs_bench[@]}" ;;
-	all) echo "${pkgs_toolchain[@]}" "${pkgs_libs[@]}" "${pkgs_test[@]}" "${pkgs_bench[@]}" ;;
+	all) echo "${pkgs_toolchain[@]}" "${pkgs_libs[@]}" "${pkgs_runtime[@]}" "${pkgs_test[@]}" "${pkgs_bench[@]}" ;;
 	*)
 		echo "deps.sh: unknown group '$1' (build, libs, test, bench, all)" >&2
 		return 1

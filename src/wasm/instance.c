@@ -171,6 +171,16 @@ wm_limits wm_memory_limits(const wm_memory *mem)
 	return mem->lim;
 }
 
+void wm_memory_cap(wm_memory *mem, uint64_t max_pages)
+{
+	if (max_pages < mem->lim.min)
+		max_pages = mem->lim.min;
+	if (!mem->lim.has_max || max_pages < mem->lim.max) {
+		mem->lim.max = max_pages;
+		mem->lim.has_max = true;
+	}
+}
+
 /* ----------------------------------------------------------------------- */
 /* Tables */
 

@@ -210,6 +210,13 @@ size_t wm_memory_size(const wm_memory *mem);
 /* Grows by delta pages; returns the old size in pages, or -1. */
 int64_t wm_memory_grow(wm_memory *mem, uint64_t delta_pages);
 wm_limits wm_memory_limits(const wm_memory *mem);
+/*
+ * Lowers the number of pages mem may grow to (an embedder's per-instance
+ * cap on a module-defined memory): the maximum becomes max_pages, or the
+ * current size when that is larger; a maximum is never raised. Call it on
+ * the thread that runs the instance, between calls.
+ */
+void wm_memory_cap(wm_memory *mem, uint64_t max_pages);
 
 int wm_table_new(wm_table **out, wm_valtype elem, wm_limits limits, void *init,
                  st_err *err) ST_WARN_UNUSED;
