@@ -21,6 +21,9 @@ static const cli_cmd cmds[] = {
 	{ "keys", cmd_keys, "generate, get and list nkeys (the keys directory)" },
 	{ "claims", cmd_claims, "sign actor modules and inspect their claims" },
 	{ "par", cmd_par, "create, inspect and extend provider archives" },
+	{ "ctl", cmd_ctl, "query and command the lattice (hosts, actors, links)" },
+	{ "call", cmd_call, "invoke an operation on a running actor" },
+	{ "up", cmd_up, "run a host: join the lattice and run actors" },
 };
 
 static void usage(FILE *out)

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/hex.h"
 #include "core/mem.h"
 
 #include "core/banned.h"
@@ -339,20 +338,6 @@ void lat_cache_free(lat_cache *c)
 
 /* ---- JSON helpers ---- */
 
-void lat_cache_link_id(const char *actor_id, const char *contract_id, const char *link_name,
-                       char out[65])
-{
-	crypto_hash_sha256_state st;
-	uint8_t d[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)actor_id, strlen(actor_id));
-	crypto_hash_sha256_update(&st, (const uint8_t *)contract_id, strlen(contract_id));
-	crypto_hash_sha256_update(&st, (const uint8_t *)link_name, strlen(link_name));
-	crypto_hash_sha256_final(&st, d);
-	st_hex_upper(d, sizeof(d), out);
-}
-
 static json_t *load_object(const void *json, size_t len, const char *what, st_err *err)
 {
 	json_error_t je;
@@ -382,62 +367,16 @@ static char *need_str(json_t *o, const char *key, const char *what, st_err *err)
 	return xstrndup(json_string_value(v), json_string_length(v));
 }
 
-int lat_cache_link_parse(const void *json, size_t len, lat_cache_link *out, st_err *err)
+int lat_cache_link_parse(const void *json, size_t len, linkdef *out, st_err *err)
 {
-	json_t *root, *v;
-	const char *k;
-	int rc = ST_EMALFORMED;
-	size_t i = 0;
+	json_t *root;
+	int rc;
 
-	memset(out, 0, sizeof(*out));
+	linkdef_init(out);
 	root = load_object(json, len, "link", err);
 	if (!root)
 		return ST_EMALFORMED;
-	if (!(out->actor_id = need_str(root, "actor_id", "link", err)) ||
-	    !(out->provider_id = need_str(root, "provider_id", "link", err)) ||
-	    !(out->contract_id = need_str(root, "contract_id", "link", err)))
-		goto fail;
-	v = json_object_get(root, "link_name");
-	if (v && !json_is_string(v)) {
-		st_err_set(err, ST_EMALFORMED, "link: \"link_name\" not a string");
-		goto fail;
-	}
-	out->link_name =
-		v ? xstrndup(json_string_value(v), json_string_length(v)) : xstrdup("default");
-	v = json_object_get(root, "values");
-	if (v && !json_is_null(v)) {
-		json_t *val;
-
-		if (!json_is_object(v)) {
-			st_err_set(err, ST_EMALFORMED, "link: \"values\" not an object");
-			goto fail;
-		}
-		out->values = xcalloc(json_object_size(v) + 1, sizeof(*out->values));
-		json_object_foreach(v, k, val)
-		{
-			if (!json_is_string(val)) {
-				st_err_set(err, ST_EMALFORMED, "link: value of \"%s\" not a string",
-				           k);
-				goto fail;
-			}
-			out->values[i].key = xstrdup(k);
-			out->values[i].value =
-				xstrndup(json_string_value(val), json_string_length(val));
-			out->nvalues = ++i;
-		}
-	}
-	v = json_object_get(root, "id");
-	if (json_is_string(v) && json_string_length(v) > 0) {
-		out->id = xstrndup(json_string_value(v), json_string_length(v));
-	} else {
-		out->id = xmalloc(65);
-		lat_cache_link_id(out->actor_id, out->contract_id, out->link_name, out->id);
-	}
-	rc = 0;
-	goto out;
-fail:
-	lat_cache_link_deinit(out);
-out:
+	rc = linkdef_from_json(out, root, LINKDEF_JSON_DEFAULT_NAME, err);
 	json_decref(root);
 	return rc;
 }
@@ -456,64 +395,39 @@ static char *dump(json_t *root)
 	return r;
 }
 
-char *lat_cache_link_to_json(const lat_cache_link *l)
+char *lat_cache_link_to_json(const linkdef *l)
 {
-	json_t *root = json_object(), *vals = json_object();
+	json_t *root = linkdef_to_json(l);
 
-	if (l->id)
-		json_object_set_new(root, "id", json_string(l->id));
-	json_object_set_new(root, "actor_id", json_string(l->actor_id));
-	json_object_set_new(root, "provider_id", json_string(l->provider_id));
-	json_object_set_new(root, "link_name", json_string(l->link_name));
-	json_object_set_new(root, "contract_id", json_string(l->contract_id));
-	for (size_t i = 0; i < l->nvalues; i++)
-		json_object_set_new(vals, l->values[i].key, json_string(l->values[i].value));
-	json_object_set_new(root, "values", vals);
+	if (!root)
+		ST_BUG("out of memory building a link's JSON");
 	return dump(root);
 }
 
-void lat_cache_link_deinit(lat_cache_link *l)
+int lat_cache_put_link(lat_cache *c, const linkdef *l, st_err *err)
 {
-	st_free(l->id);
-	st_free(l->actor_id);
-	st_free(l->provider_id);
-	st_free(l->link_name);
-	st_free(l->contract_id);
-	for (size_t i = 0; i < l->nvalues; i++) {
-		st_free(l->values[i].key);
-		st_free(l->values[i].value);
-	}
-	st_free(l->values);
-	memset(l, 0, sizeof(*l));
-}
-
-int lat_cache_put_link(lat_cache *c, const lat_cache_link *l, st_err *err)
-{
-	lat_cache_link copy = *l;
-	char id[65], *key, *json;
+	char id[LINKDEF_ID_LEN + 1], *key, *json;
 	int rc;
 
 	if (!l->actor_id || !l->provider_id || !l->contract_id || !l->link_name)
 		return st_err_set(err, ST_EINVAL, "link without actor, provider, contract or name");
-	if (!copy.id) {
-		lat_cache_link_id(l->actor_id, l->contract_id, l->link_name, id);
-		copy.id = id;
-	}
-	key = lat_cache_key(LAT_CACHE_LINKDEF, copy.id);
-	json = lat_cache_link_to_json(&copy);
+	if (!l->id)
+		linkdef_compute_id(l->actor_id, l->contract_id, l->link_name, id);
+	key = lat_cache_key(LAT_CACHE_LINKDEF, l->id ? l->id : id);
+	json = lat_cache_link_to_json(l);
 	rc = lat_cache_put(c, key, json, strlen(json), err);
 	st_free(json);
 	st_free(key);
 	return rc;
 }
 
-int lat_cache_get_link(lat_cache *c, const char *id, lat_cache_link *out, st_err *err)
+int lat_cache_get_link(lat_cache *c, const char *id, linkdef *out, st_err *err)
 {
 	char *key = lat_cache_key(LAT_CACHE_LINKDEF, id);
 	st_buf b;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	linkdef_init(out);
 	st_buf_init(&b, VALUE_MAX);
 	rc = lat_cache_get(c, key, &b, err);
 	if (rc == 0)

@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "lattice/linkdef.h"
 #include "lattice/nats.h"
 
 typedef struct lat_cache lat_cache;
@@ -54,20 +55,6 @@ typedef struct lat_cache_pair {
 	char *key;
 	char *value;
 } lat_cache_pair;
-
-/*
- * A link definition as the bucket stores it. Every string is owned and
- * NUL-terminated; id is the 64 upper-case hex digits of lat_cache_link_id.
- */
-typedef struct lat_cache_link {
-	char *id;
-	char *actor_id;
-	char *provider_id;
-	char *link_name;
-	char *contract_id;
-	lat_cache_pair *values; /* the link's configuration, in JSON order */
-	size_t nvalues;
-} lat_cache_link;
 
 /* A cached claims map (§7.3): a flat string map, in JSON order. */
 typedef struct lat_cache_claims {
@@ -131,38 +118,30 @@ lat_cache_kind lat_cache_key_kind(const char *key, const char **suffix);
 char *lat_cache_key(lat_cache_kind kind, const char *suffix);
 
 /*
- * Writes the link id of (actor_id, contract_id, link_name) into out: the
- * upper-case hex SHA-256 of the three strings concatenated (§7.1).
+ * Parses a LINKDEF_ value (len bytes of JSON, borrowed) into out, a fresh
+ * linkdef the caller releases with linkdef_deinit: linkdef_from_json with
+ * LINKDEF_JSON_DEFAULT_NAME (actor_id, provider_id and contract_id
+ * required; link_name defaults to "default"; a stored id is kept, a
+ * missing one computed: clients such as wash write links without one).
+ * Errors: ST_EMALFORMED (with the reason); on failure out is empty.
  */
-void lat_cache_link_id(const char *actor_id, const char *contract_id, const char *link_name,
-                       char out[65]);
+int lat_cache_link_parse(const void *json, size_t len, linkdef *out, st_err *err) ST_WARN_UNUSED;
 
 /*
- * Parses a link JSON value (borrowed) into out, which the caller releases
- * with lat_cache_link_deinit. actor_id, provider_id and contract_id are
- * required strings; link_name defaults to "default"; values must map
- * strings to strings; a missing id is computed. Unknown keys are ignored.
- * Errors: ST_EMALFORMED (with the reason).
+ * Returns the compact text of linkdef_to_json(l): the six keys of §7.1 in
+ * the order id, actor_id, provider_id, link_name, contract_id, values (id
+ * computed when l->id is NULL). Owned by the caller (st_free).
  */
-int lat_cache_link_parse(const void *json, size_t len, lat_cache_link *out,
-                         st_err *err) ST_WARN_UNUSED;
-
-/*
- * Returns the compact JSON of l with the six keys of §7.1 in the order
- * id, actor_id, provider_id, link_name, contract_id, values (id left out
- * when l->id is NULL). Owned by the caller (st_free).
- */
-char *lat_cache_link_to_json(const lat_cache_link *l);
-
-/* Frees the strings of l and zeroes it. */
-void lat_cache_link_deinit(lat_cache_link *l);
+char *lat_cache_link_to_json(const linkdef *l);
 
 /* Writes l under LINKDEF_{id} (computing id when l->id is NULL). Errors as lat_cache_put. */
-int lat_cache_put_link(lat_cache *c, const lat_cache_link *l, st_err *err) ST_WARN_UNUSED;
+int lat_cache_put_link(lat_cache *c, const linkdef *l, st_err *err) ST_WARN_UNUSED;
 
-/* Reads and parses LINKDEF_{id}. Errors as lat_cache_get and lat_cache_link_parse. */
-int lat_cache_get_link(lat_cache *c, const char *id, lat_cache_link *out,
-                       st_err *err) ST_WARN_UNUSED;
+/*
+ * Reads and parses LINKDEF_{id} into out (a fresh linkdef; linkdef_deinit).
+ * Errors as lat_cache_get and lat_cache_link_parse.
+ */
+int lat_cache_get_link(lat_cache *c, const char *id, linkdef *out, st_err *err) ST_WARN_UNUSED;
 
 /* Purges LINKDEF_{id}. Errors as lat_cache_delete. */
 int lat_cache_del_link(lat_cache *c, const char *id, st_err *err) ST_WARN_UNUSED;

@@ -11,11 +11,9 @@
 #include "lattice/ctl.h"
 
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/hex.h"
 #include "core/mem.h"
 #include "core/banned.h"
 
@@ -693,112 +691,29 @@ fail:
 	return rc;
 }
 
-void ctl_linkdef_id(const char *actor_id, const char *contract_id, const char *link_name,
-                    char out[CTL_LINKDEF_ID_LEN + 1])
-{
-	crypto_hash_sha256_state st;
-	uint8_t digest[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)actor_id, strlen(actor_id));
-	crypto_hash_sha256_update(&st, (const uint8_t *)contract_id, strlen(contract_id));
-	crypto_hash_sha256_update(&st, (const uint8_t *)link_name, strlen(link_name));
-	crypto_hash_sha256_final(&st, digest);
-	st_hex_upper(digest, sizeof(digest), out);
-}
-
-void ctl_linkdef_deinit(ctl_linkdef *r)
-{
-	if (!r)
-		return;
-	st_free(r->actor_id);
-	st_free(r->provider_id);
-	st_free(r->link_name);
-	st_free(r->contract_id);
-	ctl_strmap_deinit(&r->values);
-	memset(r, 0, sizeof(*r));
-}
-
-static int linkdef_parse(ctl_linkdef *out, const void *body, size_t len, bool keep_id, st_err *err)
-{
-	char *id = NULL;
-	json_t *o;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = load_object(body, len, &o, err);
-	if (rc < 0)
-		return rc;
-	if ((rc = get_str(o, "actor_id", true, &out->actor_id, err)) < 0 ||
-	    (rc = get_str(o, "provider_id", true, &out->provider_id, err)) < 0 ||
-	    (rc = get_str(o, "link_name", true, &out->link_name, err)) < 0 ||
-	    (rc = get_str(o, "contract_id", true, &out->contract_id, err)) < 0 ||
-	    (rc = get_map(o, "values", &out->values, err)) < 0)
-		goto fail;
-	if (keep_id) {
-		rc = get_str(o, "id", false, &id, err);
-		if (rc < 0)
-			goto fail;
-		if (id && strlen(id) > CTL_LINKDEF_ID_LEN) {
-			rc = st_err_set(err, ST_EMALFORMED, "\"id\" longer than %d characters",
-			                CTL_LINKDEF_ID_LEN);
-			goto fail;
-		}
-	}
-	if (id && *id)
-		snprintf(out->id, sizeof(out->id), "%s", id);
-	else
-		ctl_linkdef_id(out->actor_id, out->contract_id, out->link_name, out->id);
-	st_free(id);
-	json_decref(o);
-	return 0;
-fail:
-	st_free(id);
-	json_decref(o);
-	ctl_linkdef_deinit(out);
-	return rc;
-}
-
-int ctl_linkdef_put_parse(ctl_linkdef *out, const void *body, size_t len, st_err *err)
-{
-	return linkdef_parse(out, body, len, false, err);
-}
-
-int ctl_linkdef_parse(ctl_linkdef *out, const void *body, size_t len, st_err *err)
-{
-	return linkdef_parse(out, body, len, true, err);
-}
-
-void ctl_linkdef_del_deinit(ctl_linkdef_del *r)
-{
-	if (!r)
-		return;
-	st_free(r->actor_id);
-	st_free(r->contract_id);
-	st_free(r->link_name);
-	memset(r, 0, sizeof(*r));
-}
-
-int ctl_linkdef_del_parse(ctl_linkdef_del *out, const void *body, size_t len, st_err *err)
+/* Loads body and reads it with linkdef_from_json (flags). */
+static int linkdef_parse(linkdef *out, const void *body, size_t len, unsigned flags, st_err *err)
 {
 	json_t *o;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	linkdef_init(out);
 	rc = load_object(body, len, &o, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = get_str(o, "actor_id", true, &out->actor_id, err)) < 0 ||
-	    (rc = get_str(o, "contract_id", true, &out->contract_id, err)) < 0 ||
-	    (rc = get_str(o, "link_name", true, &out->link_name, err)) < 0)
-		goto fail;
-	ctl_linkdef_id(out->actor_id, out->contract_id, out->link_name, out->id);
+	rc = linkdef_from_json(out, o, flags, err);
 	json_decref(o);
-	return 0;
-fail:
-	json_decref(o);
-	ctl_linkdef_del_deinit(out);
 	return rc;
+}
+
+int ctl_linkdef_put_parse(linkdef *out, const void *body, size_t len, st_err *err)
+{
+	return linkdef_parse(out, body, len, LINKDEF_JSON_NEW_ID, err);
+}
+
+int ctl_linkdef_del_parse(linkdef *out, const void *body, size_t len, st_err *err)
+{
+	return linkdef_parse(out, body, len, LINKDEF_JSON_NEW_ID | LINKDEF_JSON_NO_PROVIDER, err);
 }
 
 void ctl_auction_actor_deinit(ctl_auction_actor *r)
@@ -936,35 +851,21 @@ json_t *ctl_auction_actor_to_json(const ctl_auction_actor *r)
 	return finish(o, ok);
 }
 
-static json_t *linkdef_json(const ctl_linkdef *l, bool with_id)
+json_t *ctl_linkdef_put_to_json(const linkdef *l)
+{
+	json_t *o = linkdef_to_json(l);
+
+	if (o)
+		json_object_del(o, "id");
+	return o;
+}
+
+json_t *ctl_linkdef_del_to_json(const linkdef *l)
 {
 	json_t *o = json_object();
-	bool ok = (!with_id || put(o, "id", json_string(l->id))) &&
-	          put(o, "actor_id", str_or_empty(l->actor_id)) &&
-	          put(o, "provider_id", str_or_empty(l->provider_id)) &&
-	          put(o, "link_name", str_or_empty(l->link_name)) &&
+	bool ok = put(o, "actor_id", str_or_empty(l->actor_id)) &&
 	          put(o, "contract_id", str_or_empty(l->contract_id)) &&
-	          put(o, "values", ctl_strmap_to_json(&l->values));
-
-	return finish(o, ok);
-}
-
-json_t *ctl_linkdef_to_json(const ctl_linkdef *l)
-{
-	return linkdef_json(l, true);
-}
-
-json_t *ctl_linkdef_put_to_json(const ctl_linkdef *l)
-{
-	return linkdef_json(l, false);
-}
-
-json_t *ctl_linkdef_del_to_json(const ctl_linkdef_del *r)
-{
-	json_t *o = json_object();
-	bool ok = put(o, "actor_id", str_or_empty(r->actor_id)) &&
-	          put(o, "contract_id", str_or_empty(r->contract_id)) &&
-	          put(o, "link_name", str_or_empty(r->link_name));
+	          put(o, "link_name", str_or_empty(l->link_name));
 
 	return finish(o, ok);
 }
@@ -1125,13 +1026,13 @@ json_t *ctl_inventory_reply(const ctl_inventory *inv)
 	return finish(o, ok);
 }
 
-json_t *ctl_links_reply(const ctl_linkdef *links, size_t n)
+json_t *ctl_links_reply(const linkdef *links, size_t n)
 {
 	json_t *o = json_object(), *list = json_array();
 	bool ok = list != NULL;
 
 	for (size_t i = 0; ok && i < n; i++)
-		ok = json_array_append_new(list, ctl_linkdef_to_json(&links[i])) == 0;
+		ok = json_array_append_new(list, linkdef_to_json(&links[i])) == 0;
 	if (!ok) {
 		json_decref(list);
 		list = NULL;

@@ -17,14 +17,13 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "lattice/linkdef.h"
 #include "security/claims.h"
 
 /* Largest request body parsed, in bytes. */
 #define CTL_MAX_BODY_BYTES (1024 * 1024)
 /* Largest instance count accepted in a request (the Rust client's u16). */
 #define CTL_MAX_COUNT 65535
-/* Length of a link definition id (upper-case hex SHA-256), without the NUL. */
-#define CTL_LINKDEF_ID_LEN 64
 /* Default control topic prefix (lattice.md §2.4). */
 #define CTL_DEFAULT_TOPIC_PREFIX "wasmbus.ctl"
 
@@ -37,8 +36,8 @@ typedef struct ctl_strpair {
 } ctl_strpair;
 
 /*
- * A flat string->string map (labels, annotations, constraints, link
- * values, claims maps), kept in insertion order with unique keys. Small
+ * A flat string->string map (labels, annotations, constraints, claims
+ * maps), kept in insertion order with unique keys. Small
  * maps only: lookups are linear. Embedded value struct: ctl_strmap_init /
  * ctl_strmap_deinit; strings are copied in (x* allocators, abort on OOM).
  */
@@ -218,24 +217,6 @@ typedef struct ctl_stop_host {
 	uint64_t timeout; /* as sent (the host ignores it) */
 } ctl_stop_host;
 
-/* A link definition (linkdefs.put, get.links, LINKDEF_* values). */
-typedef struct ctl_linkdef {
-	char id[CTL_LINKDEF_ID_LEN + 1]; /* upper-case hex, see ctl_linkdef_id */
-	char *actor_id;
-	char *provider_id;
-	char *link_name;
-	char *contract_id;
-	ctl_strmap values; /* empty when absent */
-} ctl_linkdef;
-
-/* linkdefs.del: the triple that names a link, and its id. */
-typedef struct ctl_linkdef_del {
-	char id[CTL_LINKDEF_ID_LEN + 1];
-	char *actor_id;
-	char *contract_id;
-	char *link_name;
-} ctl_linkdef_del;
-
 /* auction.actor. */
 typedef struct ctl_auction_actor {
 	char *actor_ref;        /* required */
@@ -277,20 +258,17 @@ int ctl_auction_actor_parse(ctl_auction_actor *out, const void *body, size_t len
 int ctl_auction_provider_parse(ctl_auction_provider *out, const void *body, size_t len,
                                st_err *err) ST_WARN_UNUSED;
 /*
- * linkdefs.put request: actor_id, contract_id, link_name, provider_id
- * required; values optional. The id is always computed (ctl_linkdef_id).
+ * Link requests fill a linkdef (linkdef.h; released with linkdef_deinit).
+ * linkdefs.put: actor_id, contract_id, link_name, provider_id required;
+ * values optional. The id is always computed (linkdef_compute_id). Stored
+ * links (LINKDEF_* values, §7.1) are read by lat_cache_link_parse.
  */
-int ctl_linkdef_put_parse(ctl_linkdef *out, const void *body, size_t len,
-                          st_err *err) ST_WARN_UNUSED;
+int ctl_linkdef_put_parse(linkdef *out, const void *body, size_t len, st_err *err) ST_WARN_UNUSED;
 /*
- * A stored link (LINKDEF_* value of the KV bucket, §7.1): as
- * ctl_linkdef_put_parse, but a string "id" is kept when present (clients
- * write links without one, which is then computed).
+ * linkdefs.del request: actor_id, contract_id, link_name required; id
+ * computed; provider_id "" and no values.
  */
-int ctl_linkdef_parse(ctl_linkdef *out, const void *body, size_t len, st_err *err) ST_WARN_UNUSED;
-/* linkdefs.del request: actor_id, contract_id, link_name required; id computed. */
-int ctl_linkdef_del_parse(ctl_linkdef_del *out, const void *body, size_t len,
-                          st_err *err) ST_WARN_UNUSED;
+int ctl_linkdef_del_parse(linkdef *out, const void *body, size_t len, st_err *err) ST_WARN_UNUSED;
 
 /* Frees what a request struct owns; it is left empty. NULL is a no-op. */
 void ctl_launch_actor_deinit(ctl_launch_actor *r);
@@ -300,8 +278,6 @@ void ctl_update_actor_deinit(ctl_update_actor *r);
 void ctl_launch_provider_deinit(ctl_launch_provider *r);
 void ctl_stop_provider_deinit(ctl_stop_provider *r);
 void ctl_stop_host_deinit(ctl_stop_host *r);
-void ctl_linkdef_deinit(ctl_linkdef *r);
-void ctl_linkdef_del_deinit(ctl_linkdef_del *r);
 void ctl_auction_actor_deinit(ctl_auction_actor *r);
 void ctl_auction_provider_deinit(ctl_auction_provider *r);
 
@@ -317,18 +293,14 @@ json_t *ctl_scale_actor_to_json(const ctl_scale_actor *r);
 json_t *ctl_update_actor_to_json(const ctl_update_actor *r);
 json_t *ctl_stop_host_to_json(const ctl_stop_host *r);
 json_t *ctl_auction_actor_to_json(const ctl_auction_actor *r);
-/* A link as stored and listed: id, actor_id, provider_id, link_name, contract_id, values. */
-json_t *ctl_linkdef_to_json(const ctl_linkdef *l);
-/* A link as a client puts it: the same without id. */
-json_t *ctl_linkdef_put_to_json(const ctl_linkdef *l);
-json_t *ctl_linkdef_del_to_json(const ctl_linkdef_del *r);
-
 /*
- * The link id of lattice.md §7.1: upper-case hex SHA-256 of actor_id ‖
- * contract_id ‖ link_name (borrowed, UTF-8, no separators), with a NUL.
+ * A link as a client puts it: actor_id, provider_id, link_name,
+ * contract_id, values (linkdef_to_json gives the stored and listed form,
+ * with id first).
  */
-void ctl_linkdef_id(const char *actor_id, const char *contract_id, const char *link_name,
-                    char out[CTL_LINKDEF_ID_LEN + 1]);
+json_t *ctl_linkdef_put_to_json(const linkdef *l);
+/* A linkdefs.del request: actor_id, contract_id, link_name. */
+json_t *ctl_linkdef_del_to_json(const linkdef *l);
 
 /* ---- Replies (lattice.md §5.2-§5.14) ---------------------------------- */
 
@@ -413,8 +385,8 @@ typedef struct ctl_inventory {
 /* The get.{host}.inv reply (§5.7): actors, labels, providers always present. */
 json_t *ctl_inventory_reply(const ctl_inventory *inv);
 
-/* The get.links reply (§5.5): {"links":[...]}, each with id and values. */
-json_t *ctl_links_reply(const ctl_linkdef *links, size_t n);
+/* The get.links reply (§5.5): {"links":[...]}, each as linkdef_to_json. */
+json_t *ctl_links_reply(const linkdef *links, size_t n);
 
 /*
  * The claims map of lattice.md §7.3 for decoded claims c (borrowed): sub,

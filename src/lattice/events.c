@@ -492,14 +492,14 @@ json_t *evt_health_check(const evt_src *src, evt_health kind, const char *public
 
 /* ---- Links, references ------------------------------------------------------ */
 
-json_t *evt_linkdef_set(const evt_src *src, const ctl_linkdef *l)
+json_t *evt_linkdef_set(const evt_src *src, const linkdef *l)
 {
-	return wrap(src, EVT_SOURCE_NONE, "linkdef_set", ctl_linkdef_to_json(l), true);
+	return wrap(src, EVT_SOURCE_NONE, "linkdef_set", linkdef_to_json(l), true);
 }
 
-json_t *evt_linkdef_deleted(const evt_src *src, const ctl_linkdef *l)
+json_t *evt_linkdef_deleted(const evt_src *src, const linkdef *l)
 {
-	return wrap(src, EVT_SOURCE_NONE, "linkdef_deleted", ctl_linkdef_to_json(l), true);
+	return wrap(src, EVT_SOURCE_NONE, "linkdef_deleted", linkdef_to_json(l), true);
 }
 
 json_t *evt_refmap_set(const evt_src *src, const char *oci_url, const char *public_key)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "lattice/ctl.h"
+#include "lattice/linkdef.h"
 #include "security/claims.h"
 
 /* Length of a textual uuid ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"), without the NUL. */
@@ -205,10 +206,10 @@ json_t *evt_health_check(const evt_src *src, evt_health kind, const char *public
 /* ---- Links and references ------------------------------------------------- */
 
 /* linkdef_set: the link with its id; source "n/a" (0.6x). */
-json_t *evt_linkdef_set(const evt_src *src, const ctl_linkdef *l);
+json_t *evt_linkdef_set(const evt_src *src, const linkdef *l);
 
 /* linkdef_deleted: the link with its id; source "n/a". */
-json_t *evt_linkdef_deleted(const evt_src *src, const ctl_linkdef *l);
+json_t *evt_linkdef_deleted(const evt_src *src, const linkdef *l);
 
 /* refmap_set: oci_url, public_key. */
 json_t *evt_refmap_set(const evt_src *src, const char *oci_url, const char *public_key);

@@ -358,12 +358,15 @@ json_t *linkdef_to_json(const linkdef *ld)
 	return o;
 }
 
-/* Copies the string member name of j into *out; required: missing/non-string fails. */
+/*
+ * Copies the string member name of j into *out. Missing or null: an error
+ * when required, else *out is left alone. Any other type is an error.
+ */
 static int json_field(const json_t *j, const char *name, bool required, char **out, st_err *err)
 {
 	const json_t *v = json_object_get(j, name);
 
-	if (!v && !required)
+	if ((!v || json_is_null(v)) && !required)
 		return 0;
 	if (!json_is_string(v))
 		return st_err_set(err, ST_EMALFORMED, "link definition: \"%s\" must be a string",
@@ -373,11 +376,48 @@ static int json_field(const json_t *j, const char *name, bool required, char **o
 	return 0;
 }
 
+static int json_values(linkdef *ld, const json_t *vals, st_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (!vals || json_is_null(vals))
+		return 0;
+	if (!json_is_object(vals))
+		return st_err_set(err, ST_EMALFORMED,
+		                  "link definition: \"values\" must be an object");
+	/* json_object_foreach needs a non-const object; it does not modify it. */
+	json_object_foreach((json_t *)vals, key, v)
+	{
+		if (!json_is_string(v))
+			return st_err_set(err, ST_EMALFORMED,
+			                  "link definition: \"values\": value of \"%s\" must be a "
+			                  "string",
+			                  key);
+		linkdef_add_value(ld, key, json_string_value(v));
+	}
+	return 0;
+}
+
+/* Keeps a non-empty string "id" of at most LINKDEF_ID_LEN characters. */
+static int json_id(linkdef *ld, const json_t *j, st_err *err)
+{
+	const json_t *v = json_object_get(j, "id");
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return 0;
+	if (json_string_length(v) > LINKDEF_ID_LEN)
+		return st_err_set(err, ST_EMALFORMED,
+		                  "link definition: \"id\" longer than %d characters",
+		                  LINKDEF_ID_LEN);
+	return json_field(j, "id", true, &ld->id, err);
+}
+
 int linkdef_from_json(linkdef *ld, const json_t *j, unsigned flags, st_err *err)
 {
-	const json_t *vals, *v;
-	const char *key;
-	int rc = 0;
+	bool del = flags & LINKDEF_JSON_NO_PROVIDER;
+	bool name_required = !(flags & LINKDEF_JSON_DEFAULT_NAME);
+	int rc;
 
 	linkdef_deinit(ld);
 	if (!json_is_object(j))
@@ -386,34 +426,22 @@ int linkdef_from_json(linkdef *ld, const json_t *j, unsigned flags, st_err *err)
 	if (rc == 0)
 		rc = json_field(j, "contract_id", true, &ld->contract_id, err);
 	if (rc == 0)
-		rc = json_field(j, "link_name", true, &ld->link_name, err);
-	if (rc == 0)
-		rc = json_field(j, "provider_id", !(flags & LINKDEF_JSON_NO_PROVIDER),
-		                &ld->provider_id, err);
-	if (rc == 0 && json_is_string(json_object_get(j, "id")))
-		rc = json_field(j, "id", true, &ld->id, err);
-	vals = json_object_get(j, "values");
-	if (rc == 0 && vals && !json_is_null(vals)) {
-		if (!json_is_object(vals))
-			rc = st_err_set(err, ST_EMALFORMED,
-			                "link definition: \"values\" must be an object");
-		json_object_foreach((json_t *)vals, key, v)
-		{
-			if (rc < 0)
-				break;
-			if (!json_is_string(v))
-				rc = st_err_set(err, ST_EMALFORMED,
-				                "link definition: value of \"%s\" must be a string",
-				                key);
-			else
-				linkdef_add_value(ld, key, json_string_value(v));
-		}
-	}
-	if (rc == 0 && !ld->provider_id)
-		ld->provider_id = xstrdup("");
-	if (rc == 0 && !ld->id)
-		linkdef_update_id(ld);
-	if (rc < 0)
+		rc = json_field(j, "link_name", name_required, &ld->link_name, err);
+	if (rc == 0 && !del)
+		rc = json_field(j, "provider_id", true, &ld->provider_id, err);
+	if (rc == 0 && !del)
+		rc = json_values(ld, json_object_get(j, "values"), err);
+	if (rc == 0 && !(flags & LINKDEF_JSON_NEW_ID))
+		rc = json_id(ld, j, err);
+	if (rc < 0) {
 		linkdef_deinit(ld);
-	return rc;
+		return rc;
+	}
+	if (!ld->link_name)
+		ld->link_name = xstrdup("default");
+	if (!ld->provider_id)
+		ld->provider_id = xstrdup("");
+	if (!ld->id)
+		linkdef_update_id(ld);
+	return 0;
 }

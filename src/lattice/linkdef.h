@@ -39,7 +39,12 @@ typedef struct linkdef {
 
 /* linkdef_from_json flags. */
 enum linkdef_json_flags {
-	LINKDEF_JSON_NO_PROVIDER = 1 << 0, /* provider_id optional (a linkdefs.del request) */
+	/* A linkdefs.del request: provider_id and values are not read ("", none). */
+	LINKDEF_JSON_NO_PROVIDER = 1 << 0,
+	/* A request: any "id" is not trusted; the id is always computed. */
+	LINKDEF_JSON_NEW_ID = 1 << 1,
+	/* A LINKDEF_ cache value: link_name may be absent or null ("default"). */
+	LINKDEF_JSON_DEFAULT_NAME = 1 << 2,
 };
 
 /* Initialises an empty link (every string NULL, no values). */
@@ -98,13 +103,14 @@ int linkdef_decode(linkdef *ld, const uint8_t *p, size_t len, st_err *err) ST_WA
 json_t *linkdef_to_json(const linkdef *ld);
 
 /*
- * Reads a link from JSON (borrowed): a linkdefs.put request or a
- * LINKDEF_ cache value. actor_id, contract_id, link_name and (unless
- * LINKDEF_JSON_NO_PROVIDER) provider_id must be strings; values, when
- * present and not null, an object of strings; id is kept when it is a
- * string, else computed. ld must be linkdef_init'ed (previous contents
- * freed). Errors: ST_EMALFORMED naming the field. On failure ld is left
- * empty.
+ * Reads a link from JSON (borrowed): a linkdefs.put/del request or a
+ * LINKDEF_ cache value (see the flags). actor_id, contract_id, link_name
+ * and provider_id must be strings (null counts as missing); values, when
+ * present and not null, an object of strings; a non-empty string id is
+ * kept (unless LINKDEF_JSON_NEW_ID), else the id is computed. Unknown keys
+ * are ignored. ld must be linkdef_init'ed (previous contents freed).
+ * Errors: ST_EMALFORMED naming the field (also for an id longer than
+ * LINKDEF_ID_LEN). On failure ld is left empty.
  */
 int linkdef_from_json(linkdef *ld, const json_t *j, unsigned flags, st_err *err) ST_WARN_UNUSED;
 

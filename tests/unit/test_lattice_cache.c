@@ -88,17 +88,17 @@ static lat_cache *open_cache(lat_conn *c, const char *prefix)
 
 TEST(cache_link_id_matches_the_spec_vectors)
 {
-	char id[65];
+	char id[LINKDEF_ID_LEN + 1];
 
-	lat_cache_link_id("Mbob", "wasmcloud:testy", "default", id);
+	linkdef_compute_id("Mbob", "wasmcloud:testy", "default", id);
 	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", id);
-	lat_cache_link_id(ACTOR, "wasmcloud:httpserver", "default", id);
+	linkdef_compute_id(ACTOR, "wasmcloud:httpserver", "default", id);
 	EXPECT_STR(LINK_ID, id);
 }
 
 TEST(cache_link_parse_computes_a_missing_id_and_round_trips)
 {
-	lat_cache_link l;
+	linkdef l;
 	st_err err;
 	char *json;
 
@@ -117,8 +117,20 @@ TEST(cache_link_parse_computes_a_missing_id_and_round_trips)
 	           "\"values\":{\"PORT\":\"8080\"}}",
 	           json);
 	st_free(json);
-	lat_cache_link_deinit(&l);
+	linkdef_deinit(&l);
 	EXPECT_TRUE(l.id == NULL);
+}
+
+TEST(cache_link_parse_keeps_a_stored_id)
+{
+	static const char stored[] = "{\"id\":\"ABC\",\"actor_id\":\"a\",\"provider_id\":"
+				     "\"p\",\"link_name\":\"l\",\"contract_id\":\"c\"}";
+	linkdef l;
+	st_err err;
+
+	EXPECT_EQ(0, lat_cache_link_parse(stored, strlen(stored), &l, &err));
+	EXPECT_STR("ABC", l.id);
+	linkdef_deinit(&l);
 }
 
 TEST(cache_link_parse_rejects_bad_shapes)
@@ -130,7 +142,7 @@ TEST(cache_link_parse_rejects_bad_shapes)
 		"{\"actor_id\":\"M\",\"provider_id\":\"V\",\"contract_id\":\"c\",\"link_name\":5}",
 		"{\"actor_id\":\"M\",",
 	};
-	lat_cache_link l;
+	linkdef l;
 	st_err err;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -145,7 +157,7 @@ TEST(cache_link_parse_rejects_bad_shapes)
 	                                  &l, &err));
 	EXPECT_STR("default", l.link_name);
 	EXPECT_EQ(0, l.nvalues);
-	lat_cache_link_deinit(&l);
+	linkdef_deinit(&l);
 }
 
 TEST(cache_keys_follow_the_spec)
@@ -244,7 +256,7 @@ TEST(cache_put_get_delete_link)
 {
 	lat_conn *c = connect_to(NULL, g_port, NULL, NULL);
 	lat_cache *k = open_cache(c, "t_pgd");
-	lat_cache_link l, got;
+	linkdef l, got;
 	st_err err;
 	st_buf b;
 
@@ -254,7 +266,7 @@ TEST(cache_put_get_delete_link)
 	EXPECT_STR(LINK_ID, got.id);
 	EXPECT_STR(PROVIDER, got.provider_id);
 	EXPECT_EQ(1, got.nvalues);
-	lat_cache_link_deinit(&got);
+	linkdef_deinit(&got);
 	/* The stored value is the spec's JSON, id included. */
 	st_buf_init(&b, 4096);
 	EXPECT_EQ(0, lat_cache_get(k, "LINKDEF_" LINK_ID, &b, &err));
@@ -268,7 +280,7 @@ TEST(cache_put_get_delete_link)
 	EXPECT_EQ(0,
 	          lat_cache_get(k, "REFMAP_d2FzbWNsb3VkLmF6dXJlY3IuaW8vZWNobzowLjMuNA", &b, &err));
 	st_buf_deinit(&b);
-	lat_cache_link_deinit(&l);
+	linkdef_deinit(&l);
 	lat_cache_free(k);
 	lat_conn_free(c);
 	lat_lib_close();
@@ -336,7 +348,7 @@ TEST(cache_watcher_of_another_connection_sees_puts_and_deletes)
 	lat_conn *w, *c;
 	lat_cache *kw, *kc;
 	lat_cache_claims cl = { 0 };
-	lat_cache_link l;
+	linkdef l;
 	st_err err;
 
 	uv_loop_init(&loop);
@@ -367,7 +379,7 @@ TEST(cache_watcher_of_another_connection_sees_puts_and_deletes)
 	EXPECT_EQ(LAT_CACHE_DELETE, s.op[2]);
 	EXPECT_STR("LINKDEF_" LINK_ID, s.key[2]);
 	EXPECT_STR("", s.value[2]);
-	lat_cache_link_deinit(&l);
+	linkdef_deinit(&l);
 
 	lat_cache_free(kw);
 	lat_cache_free(kc);
@@ -385,7 +397,7 @@ TEST(cache_watcher_sees_raw_kv_writes_of_other_clients)
 	struct seen s = { 0 };
 	lat_conn *w, *c;
 	lat_cache *kw;
-	lat_cache_link l;
+	linkdef l;
 	lat_msg *ack = NULL;
 	st_err err;
 
@@ -408,7 +420,7 @@ TEST(cache_watcher_sees_raw_kv_writes_of_other_clients)
 	EXPECT_EQ(LAT_CACHE_PUT, s.op[0]);
 	EXPECT_EQ(0, lat_cache_link_parse(s.value[0], strlen(s.value[0]), &l, &err));
 	EXPECT_STR(LINK_ID, l.id); /* computed, as the host must */
-	lat_cache_link_deinit(&l);
+	linkdef_deinit(&l);
 
 	/* wash's delete: empty body, header KV-Operation: DEL. */
 	EXPECT_EQ(0, lat_conn_request(c, "$KV.LATTICEDATA_t_raw.LINKDEF_" LINK_ID, del, 1, "", 0,
@@ -460,7 +472,7 @@ TEST(cache_links_survive_a_server_restart)
 	lat_server *srv = NULL;
 	lat_conn *w, *c;
 	lat_cache *kw, *kc;
-	lat_cache_link l, got, l2;
+	linkdef l, got, l2;
 	uint16_t port = 0;
 	st_err err;
 	static const char link2[] = "{\"actor_id\":\"Mbob\",\"provider_id\":\"" PROVIDER
@@ -495,7 +507,7 @@ TEST(cache_links_survive_a_server_restart)
 	kc = open_cache(c, "t_restart");
 	EXPECT_EQ(0, lat_cache_get_link(kc, LINK_ID, &got, &err));
 	EXPECT_STR(ACTOR, got.actor_id);
-	lat_cache_link_deinit(&got);
+	linkdef_deinit(&got);
 
 	/* The reconnected watcher keeps delivering. */
 	EXPECT_EQ(0, lat_cache_link_parse(link2, strlen(link2), &l2, &err));
@@ -507,8 +519,8 @@ TEST(cache_links_survive_a_server_restart)
 	EXPECT_EQ(0, lat_cache_del_link(kw, LINK_ID, &err));
 	EXPECT_TRUE(wait_n(&loop, &s, 3));
 	EXPECT_EQ(LAT_CACHE_DELETE, s.op[2]);
-	lat_cache_link_deinit(&l);
-	lat_cache_link_deinit(&l2);
+	linkdef_deinit(&l);
+	linkdef_deinit(&l2);
 
 	lat_cache_free(kc);
 	lat_cache_free(kw);

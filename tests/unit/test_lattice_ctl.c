@@ -341,7 +341,7 @@ static const char step4_put[] = "{\"actor_id\":\"" ACTOR "\",\"provider_id\":\""
 
 TEST(linkdef_put_parses_step_4_and_computes_its_id)
 {
-	ctl_linkdef l;
+	linkdef l;
 	st_err e;
 
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l, B(step4_put), &e));
@@ -350,16 +350,16 @@ TEST(linkdef_put_parses_step_4_and_computes_its_id)
 	EXPECT_STR(PROVIDER, l.provider_id);
 	EXPECT_STR("default", l.link_name);
 	EXPECT_STR("wasmcloud:httpserver", l.contract_id);
-	EXPECT_STR("8080", ctl_strmap_get(&l.values, "PORT"));
+	EXPECT_STR("8080", linkdef_get_value(&l, "PORT"));
 	EXPECT_JSON(step4_put, ctl_linkdef_put_to_json(&l));
-	ctl_linkdef_deinit(&l);
+	linkdef_deinit(&l);
 }
 
 TEST(linkdef_id_matches_the_7_1_vector)
 {
-	char id[CTL_LINKDEF_ID_LEN + 1];
+	char id[LINKDEF_ID_LEN + 1];
 
-	ctl_linkdef_id("Mbob", "wasmcloud:testy", "default", id);
+	linkdef_compute_id("Mbob", "wasmcloud:testy", "default", id);
 	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", id);
 }
 
@@ -367,22 +367,22 @@ TEST(linkdef_put_values_optional_and_required_keys_enforced)
 {
 	static const char *const required[] = { "actor_id", "provider_id", "link_name",
 		                                "contract_id" };
-	ctl_linkdef l;
+	linkdef l;
 	st_err e;
 
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l,
 	                                   B("{\"actor_id\":\"a\",\"provider_id\":\"p\","
 	                                     "\"link_name\":\"l\",\"contract_id\":\"c\"}"),
 	                                   &e));
-	EXPECT_EQ(0, l.values.n);
-	ctl_linkdef_deinit(&l);
+	EXPECT_EQ(0, l.nvalues);
+	linkdef_deinit(&l);
 	for (size_t i = 0; i < 4; i++) {
 		json_t *o;
 		char *body;
 
 		EXPECT_EQ(0, ctl_linkdef_put_parse(&l, B(step4_put), &e));
 		o = ctl_linkdef_put_to_json(&l);
-		ctl_linkdef_deinit(&l);
+		linkdef_deinit(&l);
 		json_object_set_new(o, required[i], json_null());
 		body = ctl_json_dump_take(o, NULL);
 		EXPECT_EQ(ST_EMALFORMED, ctl_linkdef_put_parse(&l, B(body), &e));
@@ -398,61 +398,51 @@ TEST(linkdef_put_values_optional_and_required_keys_enforced)
 	EXPECT_TRUE(msg_has(&e, "values"));
 }
 
-TEST(linkdef_stored_value_keeps_its_id_or_computes_one)
+TEST(linkdef_put_request_id_is_not_trusted)
 {
-	ctl_linkdef l;
+	linkdef l;
 	st_err e;
 
-	EXPECT_EQ(0, ctl_linkdef_parse(&l,
-	                               B("{\"id\":\"ABC\",\"actor_id\":\"a\",\"provider_id\":"
-	                                 "\"p\",\"link_name\":\"l\",\"contract_id\":\"c\"}"),
-	                               &e));
-	EXPECT_STR("ABC", l.id);
-	ctl_linkdef_deinit(&l);
-	/* Clients (wash) write LINKDEF_* values without an id (§7.1). */
-	EXPECT_EQ(0, ctl_linkdef_parse(&l, B(step4_put), &e));
-	EXPECT_STR(LINK_ID, l.id);
-	ctl_linkdef_deinit(&l);
-	/* A put request's id, if any, is not trusted. */
+	/* Stored values keep theirs: test_lattice_cache.c (lat_cache_link_parse). */
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l,
 	                                   B("{\"id\":\"ABC\",\"actor_id\":\"a\",\"provider_id"
 	                                     "\":\"p\",\"link_name\":\"l\",\"contract_id\":\"c\"}"),
 	                                   &e));
 	EXPECT_TRUE(strcmp(l.id, "ABC") != 0);
-	ctl_linkdef_deinit(&l);
+	linkdef_deinit(&l);
 }
 
 TEST(linkdef_del_parses_5_6)
 {
 	static const char req[] = "{\"actor_id\":\"" ACTOR "\",\"contract_id\":"
 				  "\"wasmcloud:httpserver\",\"link_name\":\"default\"}";
-	ctl_linkdef_del r;
+	linkdef r;
 	st_err e;
 
 	EXPECT_EQ(0, ctl_linkdef_del_parse(&r, B(req), &e));
 	EXPECT_STR(LINK_ID, r.id);
 	EXPECT_JSON(req, ctl_linkdef_del_to_json(&r));
-	ctl_linkdef_del_deinit(&r);
+	linkdef_deinit(&r);
 	EXPECT_EQ(ST_EMALFORMED, ctl_linkdef_del_parse(&r, B("{\"actor_id\":\"" ACTOR "\"}"), &e));
 	EXPECT_TRUE(msg_has(&e, "contract_id"));
 }
 
 TEST(get_links_reply_is_the_step_4_listing)
 {
-	ctl_linkdef l;
+	linkdef l;
 
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l, B(step4_put), NULL));
 	EXPECT_JSON("{\"links\":[{\"id\":\"" LINK_ID "\",\"actor_id\":\"" ACTOR
 	            "\",\"provider_id\":\"" PROVIDER "\",\"link_name\":\"default\","
 	            "\"contract_id\":\"wasmcloud:httpserver\",\"values\":{\"PORT\":\"8080\"}}]}",
 	            ctl_links_reply(&l, 1));
-	ctl_linkdef_deinit(&l);
+	linkdef_deinit(&l);
 	EXPECT_JSON("{\"links\":[]}", ctl_links_reply(NULL, 0));
 }
 
 TEST(get_links_reply_always_has_values)
 {
-	ctl_linkdef l;
+	linkdef l;
 	json_t *r, *v;
 
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l,
@@ -463,7 +453,7 @@ TEST(get_links_reply_always_has_values)
 	v = json_object_get(json_array_get(json_object_get(r, "links"), 0), "values");
 	EXPECT_TRUE(json_is_object(v) && json_object_size(v) == 0);
 	json_decref(r);
-	ctl_linkdef_deinit(&l);
+	linkdef_deinit(&l);
 }
 
 /* ---- auctions ---------------------------------------------------------------- */

@@ -432,12 +432,12 @@ TEST(linkdef_events_carry_the_link_and_source_na)
 				   "\",\"provider_id\":\"" PROVIDER "\",\"link_name\":\"default\","
 				   "\"contract_id\":\"wasmcloud:httpserver\",\"values\":{\"PORT\":"
 				   "\"8080\"}}";
-	ctl_linkdef l;
+	linkdef l;
 
 	EXPECT_EQ(0, ctl_linkdef_put_parse(&l, put, strlen(put), NULL));
 	EXPECT_EVENT("linkdef_set", "n/a", data, evt_linkdef_set(&fixed, &l));
 	EXPECT_EVENT("linkdef_deleted", "n/a", data, evt_linkdef_deleted(&fixed, &l));
-	ctl_linkdef_deinit(&l);
+	linkdef_deinit(&l);
 }
 
 TEST(refmap_set)

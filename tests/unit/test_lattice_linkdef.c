@@ -238,7 +238,7 @@ TEST(linkdef_reads_a_linkdefs_put_request)
 	                    "{\"actor_id\":\"M\",\"provider_id\":\"V\",\"link_name\":\"l\","
 	                    "\"contract_id\":\"c\",\"values\":{\"n\":1}}",
 	                    0, &err));
-	EXPECT_STR("link definition: value of \"n\" must be a string", err.msg);
+	EXPECT_STR("link definition: \"values\": value of \"n\" must be a string", err.msg);
 
 	/* A linkdefs.del request names no provider. */
 	EXPECT_EQ(0, from_text(&ld,
@@ -247,6 +247,53 @@ TEST(linkdef_reads_a_linkdefs_put_request)
 	                       LINKDEF_JSON_NO_PROVIDER, &err));
 	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", ld.id);
 	EXPECT_STR("", ld.provider_id);
+	/* ... and its provider_id, values and id are not read. */
+	EXPECT_EQ(0, from_text(&ld,
+	                       "{\"actor_id\":\"Mbob\",\"contract_id\":\"wasmcloud:testy\","
+	                       "\"link_name\":\"default\",\"provider_id\":7,\"values\":[],"
+	                       "\"id\":\"X\"}",
+	                       LINKDEF_JSON_NO_PROVIDER | LINKDEF_JSON_NEW_ID, &err));
+	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", ld.id);
+	EXPECT_STR("", ld.provider_id);
+	EXPECT_EQ(0, ld.nvalues);
+	linkdef_deinit(&ld);
+}
+
+TEST(linkdef_json_id_and_link_name_rules)
+{
+	linkdef ld;
+	st_err err;
+
+	linkdef_init(&ld);
+	/* A stored id is kept; an empty one is computed; one too long is refused. */
+	EXPECT_EQ(0, from_text(&ld,
+	                       "{\"id\":\"GIVEN\",\"actor_id\":\"Mbob\",\"provider_id\":\"V\","
+	                       "\"link_name\":\"default\",\"contract_id\":\"wasmcloud:testy\"}",
+	                       0, &err));
+	EXPECT_STR("GIVEN", ld.id);
+	EXPECT_EQ(0, from_text(&ld,
+	                       "{\"id\":\"\",\"actor_id\":\"Mbob\",\"provider_id\":\"V\","
+	                       "\"link_name\":\"default\",\"contract_id\":\"wasmcloud:testy\"}",
+	                       0, &err));
+	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", ld.id);
+	EXPECT_EQ(ST_EMALFORMED,
+	          from_text(&ld,
+	                    "{\"id\":\"" STEP4_ID "0\",\"actor_id\":\"M\",\"provider_id\":"
+	                    "\"V\",\"link_name\":\"l\",\"contract_id\":\"c\"}",
+	                    0, &err));
+	EXPECT_TRUE(ld.id == NULL);
+	/* A cache value may leave link_name out; a request may not. */
+	EXPECT_EQ(0, from_text(&ld,
+	                       "{\"actor_id\":\"Mbob\",\"provider_id\":\"V\","
+	                       "\"contract_id\":\"wasmcloud:testy\"}",
+	                       LINKDEF_JSON_DEFAULT_NAME, &err));
+	EXPECT_STR("default", ld.link_name);
+	EXPECT_STR("B40411AD09B70A2C83D59923584F66BA2C5A3C274DC4F19416DA49CCD6531F9C", ld.id);
+	EXPECT_EQ(ST_EMALFORMED, from_text(&ld,
+	                                   "{\"actor_id\":\"Mbob\",\"provider_id\":\"V\","
+	                                   "\"contract_id\":\"wasmcloud:testy\"}",
+	                                   0, &err));
+	EXPECT_STR("link definition: \"link_name\" must be a string", err.msg);
 	linkdef_deinit(&ld);
 }
 
