@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # run.sh - the run command (README): installs what is missing, builds
-# stratus, and starts it.
+# stratus, and runs the main job: a host serving the echo demo actor.
 #
-# usage: scripts/run.sh [ARGS...]
+# usage: scripts/run.sh [stratus up options...]
 #
-# Until the host (`stratus up`) exists, "starting it" means the engine demo:
-# examples/wasi/hello.c is compiled to wasm32-wasi with Debian's clang and
-# run with `stratus wasm run`; ARGS are passed to the guest program. When the
-# host lands, only run_main below changes.
+# Starts a host (`stratus up`) on embedded defaults: when no NATS server
+# answers at 127.0.0.1:4222 the host starts Debian's nats-server there with
+# JetStream as its own child. It then starts the echo demo actor (the C test
+# actor tests/actors/echo.c, signed with `stratus claims sign`) and stays in
+# the foreground; Ctrl-C stops the host and the nats-server it started.
+# (HTTP in front of the actor comes with the httpserver provider; for now
+# `stratus call` invokes it, as printed at start.)
 #
 # Environment: STRATUS_BUILD_DIR (default build), STRATUS_JOBS (default 2).
 set -euo pipefail
@@ -22,24 +25,40 @@ build_stratus()
 {
 	scripts/deps.sh build
 	cmake -S . -B "$build" >/dev/null
-	cmake --build "$build" -j "$jobs" --target stratus
+	cmake --build "$build" -j "$jobs" --target stratus test_actors
 }
 
-# Compiles examples/wasi/hello.c into $build/examples/hello.wasm.
-build_demo()
-{
-	local out=$build/examples/hello.wasm src=examples/wasi/hello.c
-	mkdir -p "$build/examples"
-	if [ ! -f "$out" ] || [ "$src" -nt "$out" ]; then
-		clang --target=wasm32-wasi -O2 -Wall -Wextra -o "$out" "$src"
-	fi
-}
-
+# run_main [stratus up options]: a host on embedded defaults (it starts its own
+# nats-server on 127.0.0.1:4222 when none answers there) serving the echo demo
+# actor; stays in the foreground until Ctrl-C.
 run_main()
 {
-	build_demo
-	[ $# -gt 0 ] || set -- from run.sh
-	exec "$build/bin/stratus" wasm run "$build/examples/hello.wasm" "$@"
+	local demo=$build/demo stratus=$build/bin/stratus host id i
+	mkdir -p "$demo"
+	# The demo actor is signed with keys kept beside it, not in ~/.wash/keys.
+	WASH_KEYS=$demo/keys "$stratus" claims sign "$build/tests/actors/echo.wasm" \
+		--name echo --cap wasmcloud:httpserver --ver 0.1.0 --rev 1 \
+		-o "$demo/echo_s.wasm" >/dev/null 2>&1
+	"$stratus" up "$@" &
+	host=$!
+	trap 'kill -TERM "$host" 2>/dev/null' INT TERM
+	for i in $(seq 1 300); do
+		"$stratus" ctl get hosts -o json 2>/dev/null | grep -q '"N[A-Z2-7]\{55\}"' && break
+		kill -0 "$host" 2>/dev/null || break
+		sleep 0.1
+	done
+	"$stratus" ctl start actor "$demo/echo_s.wasm"
+	id=$("$stratus" claims inspect "$demo/echo_s.wasm" -o json |
+		sed -n 's/.*"module": *"\(M[A-Z2-7]*\)".*/\1/p')
+	cat <<EOF
+
+The host serves the echo actor $id. Try:
+  $stratus ctl get inventory
+  $stratus call $id HttpServer.HandleRequest --bin s \\
+      --data '{"method":"GET","path":"/echo","queryString":"","header":{},"body":""}'
+Ctrl-C stops the host (and the nats-server it started).
+EOF
+	wait "$host"
 }
 
 build_stratus
