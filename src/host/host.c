@@ -259,6 +259,21 @@ static bool link_remove(host *h, const char *id, linkdef *out)
 	return found;
 }
 
+/* Loop thread (readers elsewhere hold route_mu). Is exactly this link stored already? */
+static bool link_known(host *h, const linkdef *l)
+{
+	bool known = false;
+
+	pthread_rwlock_rdlock(&h->route_mu);
+	for (size_t i = 0; i < h->nlinks; i++)
+		if (strcmp(h->links[i].id, l->id) == 0) {
+			known = linkdef_equal(&h->links[i], l);
+			break;
+		}
+	pthread_rwlock_unlock(&h->route_mu);
+	return known;
+}
+
 /* Publishes the link (msgpack) to its provider on ...{provider}.{link}.linkdefs.{put|del}. */
 static void link_notify_provider(host *h, const linkdef *l, const char *what)
 {
@@ -291,14 +306,31 @@ static void on_cache(lat_cache *c, const lat_cache_entry *e, void *ud)
 	if (e->kind == LAT_CACHE_LINKDEF) {
 		linkdef l, old;
 
+		/*
+		 * Links written or deleted by any client take effect here, with
+		 * their events (lattice.md 7.1). When this host handled the request
+		 * itself, whichever of the watcher and the request's job comes
+		 * first publishes, and the other finds nothing new.
+		 */
 		if (e->op == LAT_CACHE_DELETE) {
-			if (link_remove(h, e->suffix, &old))
+			if (link_remove(h, e->suffix, &old)) {
+				evt_src src = host_evt_src(h);
+
+				publish_evt(h, evt_linkdef_deleted(&src, &old));
+				link_notify_provider(h, &old, "del");
 				linkdef_deinit(&old);
+			}
 			return;
 		}
 		if (lat_cache_link_parse(e->value.p, e->value.n, &l, &err) < 0) {
 			st_log(ST_LOG_WARN, "ignoring link %s: %s", e->key, err.msg);
 			return;
+		}
+		if (!link_known(h, &l)) {
+			evt_src src = host_evt_src(h);
+
+			publish_evt(h, evt_linkdef_set(&src, &l));
+			link_notify_provider(h, &l, "put");
 		}
 		link_store(h, &l);
 	} else if (e->kind == LAT_CACHE_CLAIMS) {
@@ -613,8 +645,10 @@ static void job_after(uv_work_t *req, int status)
 			reply_ack(h, j->msg, false, j->err.msg);
 			break;
 		}
-		publish_evt(h, evt_linkdef_set(&src, &j->link));
-		link_notify_provider(h, &j->link, "put");
+		if (!link_known(h, &j->link)) {
+			publish_evt(h, evt_linkdef_set(&src, &j->link));
+			link_notify_provider(h, &j->link, "put");
+		}
 		reply_ack(h, j->msg, true, NULL);
 		link_store(h, &j->link);
 		break;

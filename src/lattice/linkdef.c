@@ -130,6 +130,26 @@ void linkdef_add_value(linkdef *ld, const char *key, const char *value)
 		ST_BUG("out of memory adding a link setting");
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool linkdef_equal(const linkdef *a, const linkdef *b)
+{
+	if (!str_eq(a->id, b->id) || !str_eq(a->actor_id, b->actor_id) ||
+	    !str_eq(a->provider_id, b->provider_id) || !str_eq(a->link_name, b->link_name) ||
+	    !str_eq(a->contract_id, b->contract_id) || a->nvalues != b->nvalues)
+		return false;
+	for (size_t k = 0; k < a->nvalues; k++) {
+		const char *v = linkdef_get_value(b, a->values[k].key);
+
+		if (!v || strcmp(v, a->values[k].value) != 0)
+			return false;
+	}
+	return true;
+}
+
 const char *linkdef_get_value(const linkdef *ld, const char *key)
 {
 	linkdef_value *v = find_value(ld, key, strlen(key));

@@ -66,6 +66,9 @@ void linkdef_add_value(linkdef *ld, const char *key, const char *value);
 /* The value of setting key (borrowed from ld), or NULL. */
 const char *linkdef_get_value(const linkdef *ld, const char *key);
 
+/* Do a and b define the same link (same fields and the same set of values)? */
+bool linkdef_equal(const linkdef *a, const linkdef *b);
+
 /*
  * The link id (§7.1): upper-case hex SHA-256 of actor_id ‖ contract_id ‖
  * link_name (NULL as ""), written with a NUL into out.
