@@ -2,7 +2,8 @@
  * cmd_up.c - `stratus up`: runs a host (src/host/host.h) in the foreground
  * with logs on stderr, or detached (--detached) with a pidfile, the parent
  * returning once the host is ready. Configuration comes from the
- * environment (lattice.md §2.4); flags only shape logging and detaching.
+ * environment (lattice.md §2.4); flags shape logging and detaching, and
+ * --allowed-issuers (or STRATUS_ALLOWED_ISSUERS) limits actor signers.
  */
 #include "cli.h"
 
@@ -17,7 +18,9 @@
 
 #include "args.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "host/host.h"
+#include "security/nkey.h"
 
 #include "core/banned.h"
 
@@ -37,6 +40,10 @@ static void up_usage(FILE *out)
 	        "   --workers N              worker threads (default: one per core)\n"
 	        "   --nats-state-dir DIR     state directory of an embedded nats-server\n"
 	        "   --no-embedded-nats       fail instead of starting nats-server\n"
+	        "   --allowed-issuers A...,A...\n"
+	        "                            start only actors whose claims are signed by one\n"
+	        "                            of these account keys (default\n"
+	        "                            $STRATUS_ALLOWED_ISSUERS, else any issuer)\n"
 	        "   --detached               run in the background; return once ready\n"
 	        "   --pidfile FILE           write the host's process id to FILE\n"
 	        "   --log-file FILE          with --detached: append logs to FILE\n");
@@ -71,6 +78,53 @@ static void on_ready(const char *host_id, void *ud)
 		close(r->fd);
 		r->fd = -1;
 	}
+}
+
+/*
+ * Splits list (comma-separated account public keys) into a NULL-terminated
+ * array of copies in *out (free with issuers_free). Returns 0, or -1 after
+ * printing which entry is not an account key (A...) when one is malformed.
+ */
+static int issuers_parse(const char *list, const char *from, char ***out)
+{
+	char **v = NULL;
+	size_t n = 1, i = 0, len;
+	const char *p = list, *comma;
+	nkey k;
+	st_err err;
+
+	for (const char *c = list; *c; c++)
+		n += *c == ',';
+	v = xcalloc(n + 1, sizeof(*v));
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (nkey_from_public_text(&k, p, len, &err) < 0 ||
+		    nkey_check_type(&k, NKEY_ACCOUNT, "issuer", &err) < 0) {
+			fprintf(stderr,
+			        "stratus up: %s: '%.*s' is not an account public key (A...): %s\n",
+			        from, (int)len, p, err.msg);
+			goto fail;
+		}
+		v[i++] = xstrndup(p, len);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	*out = v;
+	return 0;
+fail:
+	for (size_t j = 0; j < i; j++)
+		st_free(v[j]);
+	st_free(v);
+	return -1;
+}
+
+static void issuers_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		st_free(v[i]);
+	st_free(v);
 }
 
 /* Forks; the parent waits for the child's ready line and exits. Returns in the child. */
@@ -128,7 +182,8 @@ int cmd_up(int argc, char **argv)
 {
 	host_opts o;
 	up_ready ready = { -1, NULL };
-	const char *val, *log_file = NULL;
+	const char *val, *log_file = NULL, *issuers = NULL, *issuers_from = "--allowed-issuers";
+	char **allowed = NULL;
 	bool detached = false;
 	st_log_level lv;
 	uint64_t u;
@@ -164,6 +219,10 @@ int cmd_up(int argc, char **argv)
 			o.nats_state_dir = val;
 		} else if (args_flag(a, "--no-embedded-nats", NULL)) {
 			o.embedded_nats = false;
+		} else if ((r = args_value(argc, argv, &i, "--allowed-issuers", NULL, &val)) != 0) {
+			if (r < 0)
+				goto usage;
+			issuers = val;
 		} else if (args_flag(a, "--detached", NULL)) {
 			detached = true;
 		} else if ((r = args_value(argc, argv, &i, "--pidfile", NULL, &val)) != 0) {
@@ -179,8 +238,21 @@ int cmd_up(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (detached && detach(log_file, &ready) < 0)
+	if (!issuers) {
+		issuers = getenv("STRATUS_ALLOWED_ISSUERS");
+		issuers_from = "STRATUS_ALLOWED_ISSUERS";
+		if (issuers && !*issuers)
+			issuers = NULL;
+	}
+	if (issuers) {
+		if (issuers_parse(issuers, issuers_from, &allowed) < 0)
+			return CLI_EXIT_USAGE;
+		o.allowed_issuers = (const char *const *)allowed;
+	}
+	if (detached && detach(log_file, &ready) < 0) {
+		issuers_free(allowed);
 		return CLI_EXIT_FAIL;
+	}
 	o.envp = (const char *const *)environ;
 	o.on_ready = on_ready;
 	o.ud = &ready;
@@ -188,10 +260,12 @@ int cmd_up(int argc, char **argv)
 		st_log(ST_LOG_ERROR, "host failed: %s", err.msg);
 		if (ready.pidfile)
 			unlink(ready.pidfile);
+		issuers_free(allowed);
 		return CLI_EXIT_FAIL;
 	}
 	if (ready.pidfile)
 		unlink(ready.pidfile);
+	issuers_free(allowed);
 	return CLI_EXIT_OK;
 usage:
 	up_usage(stderr);
