@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "leb.h"
 #include "ops.h"
 #include "../core/banned.h"
 
@@ -151,64 +152,19 @@ static int read_byte(struct cc *c, uint8_t *out)
 	return 0;
 }
 
+/* LEB128 integers (leb.h); errors are malformed at the offending byte. */
 static int read_uleb(struct cc *c, unsigned bits, uint64_t *out)
 {
-	uint64_t v = 0;
+	int e = wm_leb_u(&c->p, c->end, bits, out);
 
-	*out = 0;
-	unsigned shift = 0;
-	uint8_t b;
-
-	for (;;) {
-		if (c->p >= c->end)
-			return malformed(c, "unexpected end of section or function");
-		b = *c->p++;
-		if (shift + 7 >= bits && shift < bits) {
-			/* last permitted byte: no continuation, no unused bits set */
-			if (b & 0x80)
-				return malformed(c, "integer representation too long");
-			if (bits - shift < 7 && (b >> (bits - shift)) != 0)
-				return malformed(c, "integer too large");
-		}
-		v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			break;
-	}
-	*out = v;
-	return 0;
+	return e ? malformed(c, wm_leb_text(e)) : 0;
 }
 
 static int read_sleb(struct cc *c, unsigned bits, int64_t *out)
 {
-	uint64_t v = 0;
-	unsigned shift = 0;
-	uint8_t b;
+	int e = wm_leb_s(&c->p, c->end, bits, out);
 
-	for (;;) {
-		if (c->p >= c->end)
-			return malformed(c, "unexpected end of section or function");
-		b = *c->p++;
-		if (shift + 7 >= bits) {
-			/* last permitted byte: the unused bits must extend the sign */
-			unsigned used = bits - shift; /* 1..7 value bits in this byte */
-			uint8_t rest;
-
-			if (b & 0x80)
-				return malformed(c, "integer representation too long");
-			rest = (uint8_t)(b & 0x7f) >> (used - 1); /* sign bit and above */
-			if (rest != 0 && rest != (0x7f >> (used - 1)))
-				return malformed(c, "integer too large");
-		}
-		v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80))
-			break;
-	}
-	if (shift < 64 && (b & 0x40))
-		v |= ~(uint64_t)0 << shift;
-	*out = (int64_t)v;
-	return 0;
+	return e ? malformed(c, wm_leb_text(e)) : 0;
 }
 
 static int read_u32(struct cc *c, uint32_t *out)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../core/mem.h"
+#include "leb.h"
 #include "../core/banned.h"
 
 /* Expanded locals over all functions of one module (implementation limit). */
@@ -109,76 +110,23 @@ static int rd_bytes(dec *d, size_t n, const uint8_t **out)
 	return 0;
 }
 
-/*
- * Unsigned LEB128 of at most bits bits: more bytes than ceil(bits/7) is
- * "integer representation too long"; set bits above the width in the last
- * byte are "integer too large".
- */
+/* LEB128 integers (leb.h); errors are malformed at the offending byte. */
 static int rd_uleb(dec *d, unsigned bits, uint64_t *out)
 {
-	uint64_t v = 0;
-	unsigned shift = 0;
+	const uint8_t *p = d->p + d->pos;
+	int e = wm_leb_u(&p, d->p + d->len, bits, out);
 
-	*out = 0;
-
-	for (;;) {
-		size_t at = d->pos;
-		uint8_t b;
-		int rc;
-
-		if (bits == 0)
-			return malformed(d, at, "integer representation too long");
-		rc = rd_u8(d, &b);
-		if (rc < 0)
-			return rc;
-		if (bits < 7 && (b & 0x7f) >= (1u << bits))
-			return malformed(d, at, "integer too large");
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			break;
-		shift += 7;
-		bits = bits > 7 ? bits - 7 : 0;
-	}
-	*out = v;
-	return 0;
+	d->pos = (size_t)(p - d->p);
+	return e ? malformed(d, d->pos, wm_leb_text(e)) : 0;
 }
 
-/* Signed LEB128: the unused bits of the last byte must copy the sign bit. */
 static int rd_sleb(dec *d, unsigned bits, int64_t *out)
 {
-	uint64_t v = 0;
-	unsigned shift = 0;
+	const uint8_t *p = d->p + d->pos;
+	int e = wm_leb_s(&p, d->p + d->len, bits, out);
 
-	*out = 0;
-
-	for (;;) {
-		size_t at = d->pos;
-		uint8_t b;
-		int rc;
-
-		if (bits == 0)
-			return malformed(d, at, "integer representation too long");
-		rc = rd_u8(d, &b);
-		if (rc < 0)
-			return rc;
-		if (bits < 7) {
-			uint8_t mask = (uint8_t)((0x7fu << (bits - 1)) & 0x7f);
-
-			if ((b & mask) != 0 && (b & mask) != mask)
-				return malformed(d, at, "integer too large");
-		}
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= ~(uint64_t)0 << shift;
-			break;
-		}
-		bits = bits > 7 ? bits - 7 : 0;
-	}
-	*out = (int64_t)v;
-	return 0;
+	d->pos = (size_t)(p - d->p);
+	return e ? malformed(d, d->pos, wm_leb_text(e)) : 0;
 }
 
 static int rd_u32(dec *d, uint32_t *out)
