@@ -24,7 +24,7 @@ if [ ! -x "$nats_server" ]; then
 	echo "skip: nats-server is not installed"
 	exit 77
 fi
-for f in echo trap loop; do
+for f in echo trap loop version1 version2; do
 	if [ ! -f "$actors/$f.wasm" ]; then
 		echo "skip: no test actor $actors/$f.wasm"
 		exit 77
@@ -197,6 +197,46 @@ check "  from the host's deadline, not the client timeout (${elapsed_ms} ms)" \
 	test "$elapsed_ms" -lt 15000 -a -z "$(grep 'no reply from actor' "$tmp/loop.err")"
 run lecho call "$loop_id" Echo --data '"alive"'
 check "the loop actor answers again afterwards" test "$rc" = 0 -a "$(cat "$tmp/lecho.out")" = '"alive"'
+
+# ---- scale and live update publish one event per instance (§5.10, §5.11) ------
+evcount() { # evcount TYPE TEXT: events of TYPE recorded so far whose line holds TEXT
+	grep "\"type\": *\"com.wasmcloud.lattice.$1\"" "$tmp/events.jsonl" | grep -c -- "$2"
+}
+evcount_is() { [ "$(evcount "$1" "$2")" = "$3" ]; }
+started0=$(evcount actor_started "$echo_id")
+run scale3 ctl scale actor "$host_id" "$echo_id" "$tmp/echo_s.wasm" --count 3
+check "scale echo 1 -> 3 is acknowledged" test "$rc" = 0
+check "  two more actor_started events for echo (had $started0)" \
+	poll 10 evcount_is actor_started "$echo_id" $((started0 + 2))
+run scale1 ctl scale actor "$host_id" "$echo_id" "$tmp/echo_s.wasm" --count 1
+check "scale echo 3 -> 1 is acknowledged" test "$rc" = 0
+check "  two actor_stopped events for echo" poll 10 evcount_is actor_stopped "$echo_id" 2
+check "  and no further actor_started" evcount_is actor_started "$echo_id" $((started0 + 2))
+vseed=$("$stratus" keys gen module -o json | grep -o 'SM[A-Z2-7]\{56\}')
+"$stratus" claims sign "$actors/version1.wasm" --name version --rev 1 --subject "$vseed" \
+	-d "$tmp/v1_s.wasm" >/dev/null 2>&1
+"$stratus" claims sign "$actors/version2.wasm" --name version --rev 2 --subject "$vseed" \
+	-d "$tmp/v2_s.wasm" >/dev/null 2>&1
+vid=$(key_of "$tmp/v1_s.wasm")
+check "revisions 1 and 2 of one actor signed with one module key" \
+	test -n "$vid" -a "$vid" = "$(key_of "$tmp/v2_s.wasm")"
+run startv ctl start actor "$tmp/v1_s.wasm" --host-id "$host_id" --count 2
+check "version actor started with 2 instances" test "$rc" = 0
+check "  two actor_started events for it" poll 10 evcount_is actor_started "$vid" 2
+run updv ctl update actor "$host_id" "$vid" "$tmp/v2_s.wasm"
+check "update to revision 2 is acknowledged" test "$rc" = 0
+upd_rev2() { # two actor_updated events for the version actor, revision 2, distinct instances
+	[ "$(grep '"com.wasmcloud.lattice.actor_updated"' "$tmp/events.jsonl" | grep -- "$vid" |
+		grep '"revision": *2[,}]' | grep -o '"instance_id": *"[^"]*"' | sort -u | wc -l)" = 2 ]
+}
+check "  one actor_updated (revision 2) per instance" poll 10 upd_rev2
+run vcall call "$vid" Version
+check "  and the actor answers with the new module" test "$rc" = 0 -a "$(cat "$tmp/vcall.out")" = '"2"'
+run updold ctl update actor "$host_id" "$vid" "$tmp/v1_s.wasm"
+check "update back to revision 1 is refused" test "$rc" != 0
+check "  with actor_update_failed per instance" poll 10 evcount_is actor_update_failed "$vid" 2
+run stopv ctl stop actor "$host_id" "$vid" --count 0
+check "the version actor stops" test "$rc" = 0
 
 # ---- unsigned and tampered modules are refused -----------------------------------
 cp "$actors/trap.wasm" "$tmp/unsigned.wasm"
