@@ -38,6 +38,9 @@ static void up_usage(FILE *out)
 	        "   --log-json               structured (JSON) log lines\n"
 	        "   --heartbeat-ms MS        heartbeat interval (default 30000)\n"
 	        "   --workers N              worker threads (default: one per core)\n"
+	        "   --invocation-timeout-ms MS\n"
+	        "                            deadline of one invocation of a local actor\n"
+	        "                            (default $WASMCLOUD_RPC_TIMEOUT_MS, else 10000)\n"
 	        "   --nats-state-dir DIR     state directory of an embedded nats-server\n"
 	        "   --no-embedded-nats       fail instead of starting nats-server\n"
 	        "   --allowed-issuers A...,A...\n"
@@ -209,6 +212,11 @@ int cmd_up(int argc, char **argv)
 			if (r < 0 || !args_u64(val, 86400000, &u) || u == 0)
 				goto usage;
 			o.heartbeat_ms = (uint32_t)u;
+		} else if ((r = args_value(argc, argv, &i, "--invocation-timeout-ms", NULL,
+		                           &val)) != 0) {
+			if (r < 0 || !args_u64(val, 86400000, &u) || u == 0)
+				goto usage;
+			o.invocation_timeout_ms = (uint32_t)u;
 		} else if ((r = args_value(argc, argv, &i, "--workers", NULL, &val)) != 0) {
 			if (r < 0 || !args_u64(val, 1024, &u))
 				goto usage;

@@ -291,6 +291,35 @@ static void link_notify_provider(host *h, const linkdef *l, const char *what)
 	mp_writer_deinit(&w);
 }
 
+/* Loop thread. A refmap written or deleted by any host (lattice.md 7.1): cache ref -> key. */
+static void on_cache_refmap(host *h, const lat_cache_entry *e)
+{
+	char *ref = NULL, *key = NULL;
+	st_err err;
+
+	if (e->op == LAT_CACHE_DELETE) {
+		for (size_t i = 0; i < h->refmaps.n; i++) {
+			char *k = lat_cache_refmap_key(h->refmaps.v[i].key);
+			bool match = k && strcmp(k, e->key) == 0;
+
+			st_free(k);
+			if (match) {
+				ctl_strmap_del(&h->refmaps, h->refmaps.v[i].key);
+				break;
+			}
+		}
+		return;
+	}
+	if (lat_cache_refmap_parse(e->value.p, e->value.n, &ref, &key, &err) < 0) {
+		st_log(ST_LOG_WARN, "ignoring refmap %s: %s", e->key, err.msg);
+		return;
+	}
+	ctl_strmap_set(&h->refmaps, ref, key);
+	st_log(ST_LOG_DEBUG, "refmap cached: %s -> %s", ref, key);
+	st_free(ref);
+	st_free(key);
+}
+
 /* Loop thread. A change of the lattice cache. */
 static void on_cache(lat_cache *c, const lat_cache_entry *e, void *ud)
 {
@@ -299,8 +328,12 @@ static void on_cache(lat_cache *c, const lat_cache_entry *e, void *ud)
 
 	(void)c;
 	if (e->op == LAT_CACHE_SYNCED) {
-		st_log(ST_LOG_INFO, "lattice cache synced: %zu links, %zu claims", h->nlinks,
-		       h->nclaims);
+		st_log(ST_LOG_INFO, "lattice cache synced: %zu links, %zu claims, %zu refmaps",
+		       h->nlinks, h->nclaims, h->refmaps.n);
+		return;
+	}
+	if (e->kind == LAT_CACHE_REFMAP) {
+		on_cache_refmap(h, e);
 		return;
 	}
 	if (e->kind == LAT_CACHE_LINKDEF) {
@@ -359,6 +392,7 @@ typedef enum job_kind {
 	JOB_UPDATE,     /* cmd.upd */
 	JOB_LINK_PUT,   /* linkdefs.put */
 	JOB_LINK_DEL,   /* linkdefs.del */
+	JOB_REFMAP,     /* after a start or update: refmap (and claims) to the lattice cache */
 } job_kind;
 
 /* One job; the work function touches only the job (and thread-safe parts of h). */
@@ -366,9 +400,9 @@ typedef struct host_job {
 	uv_work_t req;
 	host *h;
 	job_kind kind;
-	lat_msg *msg; /* request to answer, or NULL */
-	char *ref;    /* actor file path */
-	uint32_t count;
+	lat_msg *msg;   /* request to answer, or NULL */
+	char *ref;      /* actor file path */
+	uint32_t count; /* launch: instances; JOB_REFMAP: 1 to write the claims too */
 	ctl_strmap annotations;
 	linkdef link; /* zeroed by job_new: an empty linkdef */
 	linkdef del;
@@ -455,6 +489,8 @@ static void job_work(uv_work_t *req)
 			break;
 		pool_config_init(&pc);
 		pc.replicas = j->count;
+		if (h->opts.invocation_timeout_ms)
+			pc.timeout_ms = h->opts.invocation_timeout_ms;
 		j->rc = pool_new(&j->p, h->workers, j->a, &pc, &j->err);
 		if (j->rc == 0)
 			cache_put_claims(h, actor_claims(j->a), &j->err);
@@ -478,7 +514,32 @@ static void job_work(uv_work_t *req)
 		j->rc = lat_cache_delete(h->cache, key, &j->err);
 		st_free(key);
 		break;
+	case JOB_REFMAP:
+		if (!h->cache)
+			break;
+		if (j->count)
+			cache_put_claims(h, actor_claims(j->a), &j->err);
+		j->rc = lat_cache_put_refmap(h->cache, j->ref, actor_id(j->a), &j->err);
+		break;
 	}
+}
+
+static host_job *job_new(host *h, job_kind kind, lat_msg *msg);
+static void job_start(host *h, host_job *j);
+
+/*
+ * Loop thread. Records ref -> key of a successful start or update in the
+ * lattice cache (lattice.md 7.1, oci.md 6.2) from a background job, with
+ * the claims too when put_claims; refmap_set follows once written.
+ */
+static void refmap_record(host *h, const char *ref, actor *a, bool put_claims)
+{
+	host_job *j = job_new(h, JOB_REFMAP, NULL);
+
+	j->ref = xstrdup(ref);
+	j->a = actor_ref(a);
+	j->count = put_claims ? 1 : 0;
+	job_start(h, j);
 }
 
 /* Loop thread. Registers the pool of a launch job as a new local actor. */
@@ -520,6 +581,7 @@ static void launch_done(host *h, host_job *j)
 			publish_evt(h,
 			            evt_actor_started(&src, ha->id, ha->image_ref, ha->insts[i].id,
 			                              &ha->insts[i].annotations, c));
+		refmap_record(h, j->ref, j->a, false);
 		return;
 	}
 	ha = xcalloc(1, sizeof(*ha));
@@ -559,6 +621,7 @@ static void launch_done(host *h, host_job *j)
 	for (size_t i = 0; i < ha->ninsts; i++)
 		publish_evt(h, evt_actor_started(&src, ha->id, ha->image_ref, ha->insts[i].id,
 		                                 &ha->insts[i].annotations, c));
+	refmap_record(h, j->ref, j->a, false);
 }
 
 /* Loop thread. Finishes a live update: same key, greater revision, then pool_update. */
@@ -608,6 +671,7 @@ static void update_done(host *h, host_job *j)
 	for (size_t i = 0; i < ha->ninsts; i++)
 		publish_evt(h, evt_actor_updated(&src, ha->id, rev_new, ha->insts[i].id));
 	st_log(ST_LOG_INFO, "actor %s updated to revision %d", ha->id, (int)rev_new);
+	refmap_record(h, j->ref, j->a, true);
 	reply_ack(h, j->msg, true, NULL);
 	return;
 fail:
@@ -651,6 +715,16 @@ static void job_after(uv_work_t *req, int status)
 		}
 		reply_ack(h, j->msg, true, NULL);
 		link_store(h, &j->link);
+		break;
+	case JOB_REFMAP:
+		if (j->rc < 0) {
+			st_log(ST_LOG_WARN, "recording refmap %s failed: %s", j->ref, j->err.msg);
+			break;
+		}
+		if (!h->cache)
+			break;
+		ctl_strmap_set(&h->refmaps, j->ref, actor_id(j->a));
+		publish_evt(h, evt_refmap_set(&src, j->ref, actor_id(j->a)));
 		break;
 	case JOB_LINK_DEL: {
 		linkdef old;
@@ -1243,10 +1317,13 @@ int host_run(const host_opts *o, st_err *err)
 	lat_config_init(&h->cfg);
 	pthread_rwlock_init(&h->route_mu, NULL);
 	ctl_strmap_init(&h->aliases);
+	ctl_strmap_init(&h->refmaps);
 	atomic_init(&h->live_actors, 0);
 	rc = lat_config_load(&h->cfg, o->envp, err);
 	if (rc < 0)
 		goto fail_cfg;
+	if (!h->opts.invocation_timeout_ms && env_get(o->envp, "WASMCLOUD_RPC_TIMEOUT_MS"))
+		h->opts.invocation_timeout_ms = h->cfg.rpc_timeout_ms;
 	h->issuers = xcalloc(h->cfg.ncluster_issuers + 1, sizeof(*h->issuers));
 	for (size_t i = 0; i < h->cfg.ncluster_issuers; i++)
 		h->issuers[i] = h->cfg.cluster_issuers[i];
@@ -1363,6 +1440,7 @@ fail_cfg:
 	st_free(h->claims);
 	st_free(h->subs);
 	ctl_strmap_deinit(&h->aliases);
+	ctl_strmap_deinit(&h->refmaps);
 	st_free(h->issuers);
 	lat_config_deinit(&h->cfg);
 	pthread_rwlock_destroy(&h->route_mu);

@@ -32,6 +32,9 @@ typedef struct host_opts {
 	                                $XDG_STATE_HOME or ~/.local/state/stratus, else a
 	                                temporary directory */
 	const char *const *allowed_issuers; /* NULL-terminated actor issuer allow-list; NULL: any */
+	uint32_t invocation_timeout_ms;     /* per-invocation deadline of local actors; 0
+	                                       (default): WASMCLOUD_RPC_TIMEOUT_MS when that
+	                                       is set (lattice.md §4.9), else the pool's 10 s */
 	host_ready_cb on_ready;             /* optional */
 	void *ud;
 } host_opts;

@@ -74,7 +74,8 @@ typedef struct host {
 	/* Loop thread only. */
 	ctl_strmap *claims; /* cached claims maps, keyed by their "sub" */
 	size_t nclaims;
-	lat_sub **subs; /* control subscriptions */
+	ctl_strmap refmaps; /* cached refmaps: actor/provider reference -> public key */
+	lat_sub **subs;     /* control subscriptions */
 	size_t nsubs;
 	uv_signal_t sigint, sigterm;
 	uv_timer_t heartbeat;
