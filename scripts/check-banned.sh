@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# check-banned.sh - every .c under src/, fuzz/ and bench/ must include core/banned.h, and no
+# check-banned.sh - every .c under src/, fuzz/, bench/ and providers/ must include core/banned.h, and no
 # system header may follow it (banned.h redefines names such as strcpy that
 # system headers declare). Prints each offending file and why.
 #
-# usage: scripts/check-banned.sh [DIR...]   (default: src fuzz bench)
+# usage: scripts/check-banned.sh [DIR...]   (default: src fuzz bench providers)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
 
 dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=(src fuzz bench)
+[ ${#dirs[@]} -gt 0 ] || dirs=(src fuzz bench providers)
 mapfile -t files < <(find "${dirs[@]}" \( -name third_party -o -name vendor \) -prune -o \
 	-type f -name '*.c' ! -name '.*' -print | sort)
 bad=0

@@ -3,7 +3,7 @@
 # as .clang-format says. Prints each offending file with the start of its
 # diff; scripts/format.sh fixes them.
 #
-# usage: scripts/check-format.sh [DIR...]     (default: src tests fuzz bench)
+# usage: scripts/check-format.sh [DIR...]     (default: src tests fuzz bench providers sdk)
 #        STRATUS_FORMAT_DIFF_LINES=N  diff lines shown per file (default 12, 0 = none)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # format.sh - reformat C files in place with clang-format and .clang-format.
 #
-# usage: scripts/format.sh [DIR-or-FILE...]   (default: src tests fuzz bench)
+# usage: scripts/format.sh [DIR-or-FILE...]   (default: src tests fuzz bench providers sdk)
 # Uses the same file selection as scripts/check-format.sh (generated and
 # third-party files are left alone). A file is left untouched, and reported,
 # when clang-format's result is not stable (formatting it again changes it)

@@ -21,13 +21,13 @@ clang_format_bin()
 }
 
 # Lists, relative to ROOT and sorted, the .c/.h files under the given
-# directories (default: src tests fuzz bench). Skipped: third-party code (third_party/,
+# directories (default: src tests fuzz bench providers sdk). Skipped: third-party code (third_party/,
 # vendor/ folders) and generated files (a "DO NOT EDIT" marker in their first
 # 5 lines, or a name ending in .gen.c/.gen.h).
 c_sources()
 {
 	local dirs=("$@") d f
-	[ ${#dirs[@]} -gt 0 ] || dirs=(src tests fuzz bench)
+	[ ${#dirs[@]} -gt 0 ] || dirs=(src tests fuzz bench providers sdk)
 	for d in "${dirs[@]}"; do
 		[ -e "$ROOT/$d" ] || continue
 		(cd "$ROOT" && find "$d" \( -name third_party -o -name vendor \) -prune -o \
