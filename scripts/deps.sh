@@ -28,6 +28,7 @@ pkgs_libs=(
 	libnats-dev
 	libarchive-dev
 	zlib1g-dev
+	libcurl4-openssl-dev
 )
 # Programs the built binaries run: `stratus up` starts nats-server (JetStream)
 # when no NATS answers at its address.
