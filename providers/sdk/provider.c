@@ -6,8 +6,12 @@
  */
 #include "sdk/provider.h"
 
+#include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,7 +20,38 @@
 #include "core/mem.h"
 #include "lattice/invocation.h"
 #include "security/claims.h"
+#include "security/nkey.h"
 #include "core/banned.h"
+
+/*
+ * What deferred invocations need to answer after the provider may be gone:
+ * the connection, cleared (under mu) when the provider is freed. Counted:
+ * the provider holds one reference, each open deferred one more.
+ */
+typedef struct prov_shared {
+	pthread_mutex_t mu;
+	lat_conn *conn; /* NULL once the provider is being freed */
+	atomic_int refs;
+} prov_shared;
+
+struct prov_deferred {
+	prov_shared *sh;
+	char *reply;  /* the request's reply subject (owned), NULL when none */
+	char *inv_id; /* the invocation id (owned) */
+};
+
+/* Pending calls are hashed by token into this many buckets. */
+#define CALL_BUCKETS 256
+
+struct prov_call {
+	struct prov_call *next; /* bucket chain */
+	prov_provider *p;
+	uint64_t token;
+	char *id; /* invocation id */
+	uv_timer_t timer;
+	prov_call_cb cb;
+	void *ud;
+};
 
 struct prov_provider {
 	const prov_host_data *hd;
@@ -31,6 +66,15 @@ struct prov_provider {
 	linkdef *links;      /* stored links, one per actor */
 	size_t nlinks, caplinks;
 	bool stopped;
+	prov_shared *sh;
+	/* Calls to actors (§6): replies come to inbox.{token}. */
+	char inbox[64];
+	lat_sub *sub_inbox; /* inbox.*, opened on the first call */
+	uint64_t next_token;
+	prov_call *calls[CALL_BUCKETS];
+	size_t ncalls;
+	nkey cluster; /* from invocation_seed; valid when has_cluster */
+	bool has_cluster;
 };
 
 /* ---- host data ---- */
@@ -442,6 +486,17 @@ static void on_invocation(prov_provider *p, lat_msg *msg)
 	}
 	if (!inv_accept(p, &inv, text, sizeof(text)))
 		goto reply;
+	if (p->cb->invoke_async) {
+		prov_deferred *df = xcalloc(1, sizeof(*df));
+
+		df->sh = p->sh;
+		atomic_fetch_add(&p->sh->refs, 1);
+		df->reply = lat_msg_reply(msg) ? xstrdup(lat_msg_reply(msg)) : NULL;
+		df->inv_id = xstrdup(id);
+		p->cb->invoke_async(p, inv.origin.public_key, nz(inv.operation), inv.msg, df,
+		                    p->cb->ud);
+		goto done;
+	}
 	if (!p->cb->invoke) {
 		snprintf(text, sizeof(text), "no handler for operation %s", nz(inv.operation));
 		goto reply;
@@ -460,6 +515,7 @@ reply:
 		    lat_msg_respond(p->conn, msg, w.p, w.n, &err) != 0)
 			st_log(ST_LOG_WARN, "provider: invocation reply: %s", err.msg);
 	}
+done:
 	mp_writer_deinit(&w);
 	st_buf_deinit(&out);
 	inv_response_deinit(&r);
@@ -567,6 +623,27 @@ int prov_provider_start(const prov_host_data *hd, uv_loop_t *loop, const prov_ca
 	p = xcalloc(1, sizeof(*p));
 	p->hd = hd;
 	p->cb = cb ? cb : &none;
+	p->sh = xcalloc(1, sizeof(*p->sh));
+	pthread_mutex_init(&p->sh->mu, NULL);
+	atomic_init(&p->sh->refs, 1);
+	{
+		char id[INV_ID_LEN + 1];
+
+		inv_id_generate(id);
+		snprintf(p->inbox, sizeof(p->inbox), "_INBOX.%s", id);
+	}
+	if (hd->invocation_seed && *hd->invocation_seed) {
+		st_err kerr;
+
+		if (nkey_from_seed_text(&p->cluster, hd->invocation_seed,
+		                        strlen(hd->invocation_seed), &kerr) == 0 &&
+		    nkey_check_type(&p->cluster, NKEY_CLUSTER, "invocation_seed", &kerr) == 0)
+			p->has_cluster = true;
+		else
+			st_log(ST_LOG_WARN,
+			       "provider: unusable invocation_seed (%s): cannot call actors",
+			       kerr.msg);
+	}
 	n = strlen("wasmbus.rpc...") +
 	    strlen(hd->lattice_rpc_prefix ? hd->lattice_rpc_prefix : "") +
 	    strlen(hd->provider_key) + strlen(hd->link_name ? hd->link_name : "") + 1;
@@ -584,6 +661,7 @@ int prov_provider_start(const prov_host_data *hd, uv_loop_t *loop, const prov_ca
 	rc = lat_conn_connect(&o, &p->conn, err);
 	if (rc)
 		goto fail;
+	p->sh->conn = p->conn;
 	rc = lat_conn_subscribe(p->conn, p->subject, "rpc", on_msg, p, &p->sub_rpc, err);
 	if (rc)
 		goto fail;
@@ -616,11 +694,32 @@ fail:
 	return rc;
 }
 
+static void shared_unref(prov_shared *sh)
+{
+	if (atomic_fetch_sub(&sh->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&sh->mu);
+	st_free(sh);
+}
+
+static void calls_fail_all(prov_provider *p, const char *why);
+
 void prov_provider_free(prov_provider *p)
 {
 	if (!p)
 		return;
 	close_subs(p);
+	calls_fail_all(p, "provider stopping");
+	lat_sub_close(p->sub_inbox);
+	p->sub_inbox = NULL;
+	if (p->sh) {
+		pthread_mutex_lock(&p->sh->mu);
+		p->sh->conn = NULL;
+		pthread_mutex_unlock(&p->sh->mu);
+		shared_unref(p->sh);
+	}
+	if (p->has_cluster)
+		nkey_wipe(&p->cluster);
 	lat_conn_free(p->conn);
 	for (size_t i = 0; i < p->nlinks; i++)
 		linkdef_deinit(&p->links[i]);
@@ -652,4 +751,372 @@ lat_conn *prov_provider_conn(prov_provider *p)
 const char *prov_provider_subject(const prov_provider *p)
 {
 	return p->subject;
+}
+
+const prov_host_data *prov_provider_host_data(const prov_provider *p)
+{
+	return p->hd;
+}
+
+/* ---- deferred invocations ---- */
+
+void prov_deferred_finish(prov_deferred *d, int rc, const void *resp, size_t len, const char *error)
+{
+	inv_response r;
+	mp_writer w;
+	st_err err;
+
+	if (!d)
+		return;
+	inv_response_init(&r);
+	if (rc == 0 && len > PROV_RESPONSE_MAX) {
+		rc = ST_ETOOBIG;
+		error = "response too large (chunking is not supported)";
+	}
+	if (rc == 0)
+		inv_response_set_ok(&r, d->inv_id, resp, len);
+	else
+		inv_response_set_error(&r, d->inv_id, error ? error : "operation failed");
+	mp_writer_init_default(&w, PROV_RESPONSE_MAX + 4096);
+	pthread_mutex_lock(&d->sh->mu);
+	if (d->sh->conn && d->reply) {
+		if (inv_response_encode(&r, &w, &err) != 0 ||
+		    lat_conn_publish(d->sh->conn, d->reply, w.p, w.n, &err) != 0)
+			st_log(ST_LOG_WARN, "provider: invocation reply: %s", err.msg);
+	}
+	pthread_mutex_unlock(&d->sh->mu);
+	mp_writer_deinit(&w);
+	inv_response_deinit(&r);
+	shared_unref(d->sh);
+	st_free(d->reply);
+	st_free(d->inv_id);
+	st_free(d);
+}
+
+/* ---- calls to actors (§6) ---- */
+
+static void call_closed(uv_handle_t *h)
+{
+	prov_call *c = h->data;
+
+	st_free(c->id);
+	st_free(c);
+}
+
+/* Unhashes the call with token (NULL when unknown). */
+static prov_call *call_take(prov_provider *p, uint64_t token)
+{
+	prov_call **pp = &p->calls[token % CALL_BUCKETS];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->token == token) {
+			prov_call *c = *pp;
+
+			*pp = c->next;
+			p->ncalls--;
+			return c;
+		}
+	return NULL;
+}
+
+/* Runs the callback of an unhashed call (unless cb is NULL) and releases it. */
+static void call_end(prov_call *c, const prov_call_result *r)
+{
+	if (c->cb)
+		c->cb(c->p, r, c->ud);
+	uv_close((uv_handle_t *)&c->timer, call_closed);
+}
+
+static void calls_fail_all(prov_provider *p, const char *why)
+{
+	prov_call_result r = { PROV_CALL_FAILED, NULL, 0, why };
+
+	for (size_t b = 0; b < CALL_BUCKETS; b++)
+		while (p->calls[b]) {
+			prov_call *c = p->calls[b];
+
+			p->calls[b] = c->next;
+			p->ncalls--;
+			call_end(c, &r);
+		}
+}
+
+static void on_call_timeout(uv_timer_t *t)
+{
+	prov_call *c = t->data;
+	prov_call_result r = { PROV_CALL_TIMEOUT, NULL, 0, "timed out" };
+
+	if (call_take(c->p, c->token) != c)
+		return;
+	call_end(c, &r);
+}
+
+static void on_inbox(lat_sub *sub, lat_msg *msg, void *ud)
+{
+	prov_provider *p = ud;
+	const char *subj = lat_msg_subject(msg), *tail, *status;
+	st_slice d = lat_msg_data(msg);
+	prov_call_result res = { PROV_CALL_FAILED, NULL, 0, NULL };
+	char text[ST_ERR_MSG_MAX + 64];
+	inv_response r;
+	prov_call *c;
+	uint64_t token = 0;
+	st_err err;
+
+	(void)sub;
+	tail = strrchr(subj, '.');
+	if (tail)
+		for (tail++; *tail >= '0' && *tail <= '9'; tail++)
+			token = token * 10 + (uint64_t)(*tail - '0');
+	c = tail && !*tail ? call_take(p, token) : NULL;
+	if (!c) {
+		lat_msg_free(msg); /* late (timed out or cancelled) */
+		return;
+	}
+	inv_response_init(&r);
+	status = lat_msg_header(msg, "Status");
+	if (d.n == 0 && status && strcmp(status, "503") == 0) {
+		res.status = PROV_CALL_NO_ACTOR;
+		res.error = "no responders";
+	} else if (inv_response_decode(&r, d.p, d.n, &err) != 0) {
+		snprintf(text, sizeof(text), "undecodable InvocationResponse: %s", err.msg);
+		res.error = text;
+	} else if (r.error) {
+		res.status = PROV_CALL_ERROR;
+		res.error = r.error;
+	} else if (r.has_content_length && r.content_length > r.msg.n) {
+		res.error = "chunked responses are not supported";
+	} else {
+		res.status = PROV_CALL_OK;
+		res.msg = r.msg.p;
+		res.len = r.msg.n;
+	}
+	uv_timer_stop(&c->timer);
+	call_end(c, &res);
+	inv_response_deinit(&r);
+	lat_msg_free(msg);
+}
+
+int prov_call_actor(prov_provider *p, const char *actor_id, const char *operation, const void *msg,
+                    size_t len, int64_t timeout_ms, prov_call_cb cb, void *ud, prov_call **out,
+                    st_err *err)
+{
+	const linkdef *ld = find_link(p, actor_id);
+	char id[INV_ID_LEN + 1], reply[96];
+	inv_invocation inv;
+	inv_entity target = { actor_id, "", "" };
+	char *subject;
+	prov_call *c;
+	mp_writer w;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (p->stopped)
+		return st_err_set(err, ST_ESTATE, "provider is stopping");
+	if (!ld)
+		return st_err_set(err, ST_ENOTFOUND, "no link for actor %s", actor_id);
+	if (!p->has_cluster)
+		return st_err_set(err, ST_EINVALID, "no usable invocation_seed in the host data");
+	if (!cb)
+		return st_err_set(err, ST_EINVAL, "prov_call_actor: no callback");
+	if (!p->sub_inbox) {
+		char wild[80];
+
+		snprintf(wild, sizeof(wild), "%s.*", p->inbox);
+		rc = lat_conn_subscribe(p->conn, wild, NULL, on_inbox, p, &p->sub_inbox, err);
+		if (rc)
+			return rc;
+	}
+	if (timeout_ms <= 0)
+		timeout_ms =
+			p->hd->default_rpc_timeout_ms > 0 ? p->hd->default_rpc_timeout_ms : 2000;
+	inv_id_generate(id);
+	inv_invocation_init(&inv);
+	inv.origin.public_key = p->hd->provider_key;
+	inv.origin.contract_id = ld->contract_id;
+	inv.origin.link_name = ld->link_name;
+	inv.target = target;
+	inv.operation = operation;
+	inv.msg.p = msg;
+	inv.msg.n = len;
+	inv.id = id;
+	inv.host_id = p->hd->host_id;
+	inv.has_content_length = true;
+	inv.content_length = len;
+	mp_writer_init_default(&w, PROV_RESPONSE_MAX + 64 * 1024);
+	rc = inv_invocation_sign(&inv, &p->cluster, err);
+	if (rc == 0)
+		rc = inv_invocation_encode(&inv, &w, err);
+	if (rc) {
+		mp_writer_deinit(&w);
+		inv_invocation_deinit(&inv);
+		return rc;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->token = ++p->next_token;
+	c->id = xstrdup(id);
+	c->cb = cb;
+	c->ud = ud;
+	snprintf(reply, sizeof(reply), "%s.%" PRIu64, p->inbox, c->token);
+	subject = inv_entity_subject(&target, p->hd->lattice_rpc_prefix);
+	rc = lat_conn_publish_msg(p->conn, subject, reply, NULL, 0, w.p, w.n, err);
+	st_free(subject);
+	mp_writer_deinit(&w);
+	inv_invocation_deinit(&inv);
+	if (rc) {
+		st_free(c->id);
+		st_free(c);
+		return rc;
+	}
+	uv_timer_init(lat_conn_loop(p->conn), &c->timer);
+	c->timer.data = c;
+	uv_timer_start(&c->timer, on_call_timeout, (uint64_t)timeout_ms, 0);
+	c->next = p->calls[c->token % CALL_BUCKETS];
+	p->calls[c->token % CALL_BUCKETS] = c;
+	p->ncalls++;
+	if (out)
+		*out = c;
+	return 0;
+}
+
+void prov_call_cancel(prov_provider *p, prov_call *c)
+{
+	if (!c || call_take(p, c->token) != c)
+		return;
+	c->cb = NULL;
+	call_end(c, NULL);
+}
+
+size_t prov_calls_pending(const prov_provider *p)
+{
+	return p->ncalls;
+}
+
+/* ---- prov_main ---- */
+
+/* The one provider a process runs with prov_main. Loop thread. */
+static struct {
+	uv_loop_t *loop;
+	prov_callbacks cb;   /* the embedder's, with shutdown wrapped */
+	prov_callbacks user; /* the embedder's as given */
+	uv_signal_t sigterm, sigint;
+	uv_pipe_t in;
+	bool in_open;
+	uv_idle_t stopper;
+	const char *name;
+} pm;
+
+static void main_on_stopper(uv_idle_t *i)
+{
+	uv_idle_stop(i);
+	uv_stop(i->loop);
+}
+
+static void main_stop(const char *why)
+{
+	st_log(ST_LOG_INFO, "%s: stopping (%s)", pm.name, why);
+	uv_idle_start(&pm.stopper, main_on_stopper);
+}
+
+static void main_on_shutdown(prov_provider *p, void *ud)
+{
+	if (pm.user.shutdown)
+		pm.user.shutdown(p, ud);
+	main_stop("shutdown requested by the host");
+}
+
+static void main_on_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	main_stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void main_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	static char scratch[256];
+
+	(void)h;
+	(void)hint;
+	*b = uv_buf_init(scratch, sizeof(scratch));
+}
+
+/* stdin stays open while the host lives: end of file means the host is gone. */
+static void main_on_stdin(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	if (n >= 0)
+		return;
+	uv_read_stop(s);
+	main_stop("stdin closed: the host is gone");
+}
+
+static void main_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+int prov_main(const char *name, uv_loop_t *loop, const prov_callbacks *cb,
+              void (*before_run)(prov_provider *p, void *ud),
+              void (*after_stop)(prov_provider *p, void *ud))
+{
+	prov_host_data hd;
+	prov_provider *p = NULL;
+	st_log_level level;
+	st_err err;
+	int status = 1;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.name = name;
+	pm.loop = loop;
+	if (cb)
+		pm.user = *cb;
+	pm.cb = pm.user;
+	pm.cb.shutdown = main_on_shutdown;
+	signal(SIGPIPE, SIG_IGN);
+	prov_host_data_init(&hd);
+	if (prov_host_data_read(&hd, stdin, &err) != 0) {
+		st_log(ST_LOG_ERROR, "%s: cannot read the host data on stdin: %s", name, err.msg);
+		return 1;
+	}
+	if (hd.log_level && st_log_level_parse(hd.log_level, &level) == 0)
+		st_log_set_level(level);
+	st_log_set_json(hd.structured_logging);
+	if (prov_provider_start(&hd, loop, &pm.cb, &p, &err) != 0) {
+		st_log(ST_LOG_ERROR, "%s: cannot start: %s", name, err.msg);
+		goto out;
+	}
+	st_log(ST_LOG_INFO, "%s: provider %s link '%s' on lattice '%s' (%zu link(s))", name,
+	       hd.provider_key, hd.link_name, hd.lattice_rpc_prefix, hd.nlinks);
+	uv_idle_init(loop, &pm.stopper);
+	uv_signal_init(loop, &pm.sigterm);
+	uv_signal_init(loop, &pm.sigint);
+	uv_signal_start(&pm.sigterm, main_on_signal, SIGTERM);
+	uv_signal_start(&pm.sigint, main_on_signal, SIGINT);
+	if (uv_guess_handle(0) == UV_NAMED_PIPE && uv_pipe_init(loop, &pm.in, 0) == 0) {
+		pm.in_open = true;
+		if (uv_pipe_open(&pm.in, 0) == 0)
+			uv_read_start((uv_stream_t *)&pm.in, main_alloc, main_on_stdin);
+	}
+	if (before_run)
+		before_run(p, pm.user.ud);
+	uv_run(loop, UV_RUN_DEFAULT);
+	if (after_stop)
+		after_stop(p, pm.user.ud);
+	uv_close((uv_handle_t *)&pm.stopper, main_closed);
+	uv_close((uv_handle_t *)&pm.sigterm, main_closed);
+	uv_close((uv_handle_t *)&pm.sigint, main_closed);
+	if (pm.in_open)
+		uv_close((uv_handle_t *)&pm.in, main_closed);
+	status = 0;
+out:
+	prov_provider_free(p);
+	uv_run(loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(loop) != 0)
+		st_log(ST_LOG_DEBUG, "%s: loop still had handles at close", name);
+	prov_host_data_deinit(&hd);
+	lat_lib_close();
+	st_log(ST_LOG_INFO, "%s: stopped", name);
+	return status;
 }

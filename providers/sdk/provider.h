@@ -94,6 +94,9 @@ char *prov_host_data_nats_url(const prov_host_data *hd);
 
 typedef struct prov_provider prov_provider;
 
+/* An inbound invocation answered later (prov_callbacks.invoke_async). */
+typedef struct prov_deferred prov_deferred;
+
 /* The provider's implementation. Every callback is optional; all run on the loop thread. */
 typedef struct prov_callbacks {
 	/*
@@ -124,6 +127,13 @@ typedef struct prov_callbacks {
 	 */
 	int (*invoke)(prov_provider *p, const char *actor_id, const char *operation, st_slice msg,
 	              st_buf *out, st_err *err, void *ud);
+	/*
+	 * The asynchronous form of invoke, used instead of it when set: the
+	 * answer is given later, from any thread, with prov_deferred_finish
+	 * (exactly once). msg is borrowed for the call only.
+	 */
+	void (*invoke_async)(prov_provider *p, const char *actor_id, const char *operation,
+	                     st_slice msg, prov_deferred *d, void *ud);
 	void *ud;
 } prov_callbacks;
 
@@ -155,6 +165,78 @@ bool prov_provider_stopped(const prov_provider *p);
 
 /* The connection (borrowed), e.g. to invoke actors. */
 lat_conn *prov_provider_conn(prov_provider *p);
+
+/*
+ * Answers a deferred invocation and frees d. Any thread; the reply is sent
+ * from the loop thread. rc 0: resp (len bytes, copied; at most
+ * PROV_RESPONSE_MAX) is the response; rc < 0: error (copied; NULL gives
+ * "operation failed") is sent as InvocationResponse.error. When the
+ * provider was freed meanwhile the answer is dropped.
+ */
+void prov_deferred_finish(prov_deferred *d, int rc, const void *resp, size_t len,
+                          const char *error);
+
+/* ---- Calling actors (§6) ---- */
+
+/* How a call to an actor ended. */
+typedef enum prov_call_status {
+	PROV_CALL_OK = 0,   /* the actor answered: msg/len is its response */
+	PROV_CALL_ERROR,    /* the actor or its host answered with an error: error says */
+	PROV_CALL_TIMEOUT,  /* no answer within the timeout */
+	PROV_CALL_NO_ACTOR, /* nobody serves the actor (NATS "no responders") */
+	PROV_CALL_FAILED,   /* the request could not be sent or the reply not read */
+} prov_call_status;
+
+/* The outcome handed to a prov_call_cb; every pointer is borrowed for the callback. */
+typedef struct prov_call_result {
+	prov_call_status status;
+	const uint8_t *msg; /* PROV_CALL_OK: the response */
+	size_t len;
+	const char *error; /* otherwise: a text for logs */
+} prov_call_result;
+
+typedef struct prov_call prov_call;
+
+/* Runs once per call on the loop thread, unless the call was cancelled. */
+typedef void (*prov_call_cb)(prov_provider *p, const prov_call_result *r, void *ud);
+
+/*
+ * Invokes operation on the linked actor actor_id (§6): origin = this
+ * provider with the link's contract and link name, target = the actor,
+ * signed with the cluster seed of the host data, published on
+ * wasmbus.rpc.{prefix}.{actor_id} with a reply subject of the provider's
+ * shared inbox, so any number of calls can be in flight. msg (len bytes) is
+ * copied. timeout_ms <= 0 uses default_rpc_timeout_ms (2000 when absent).
+ * On success *out (may be NULL) names the call until its callback runs, for
+ * prov_call_cancel. Loop thread. Errors (cb is then not called):
+ * ST_ENOTFOUND (no link for actor_id), ST_ESTATE (stopped), ST_EINVALID
+ * (bad invocation seed), ST_EIO.
+ */
+int prov_call_actor(prov_provider *p, const char *actor_id, const char *operation, const void *msg,
+                    size_t len, int64_t timeout_ms, prov_call_cb cb, void *ud, prov_call **out,
+                    st_err *err) ST_WARN_UNUSED;
+
+/* Forgets a call whose callback has not run yet: it never runs. Loop thread. */
+void prov_call_cancel(prov_provider *p, prov_call *c);
+
+/* Calls in flight. */
+size_t prov_calls_pending(const prov_provider *p);
+
+/*
+ * Runs a provider the usual way: reads the host data from stdin, sets up
+ * logging from it (log_level, structured_logging), starts the provider on
+ * loop, runs the loop until a shutdown request, SIGTERM or SIGINT, then
+ * frees it. before_run (optional) runs once the provider started, e.g. to
+ * open listeners for the links; after_stop (optional) runs when it is
+ * stopping, before the provider is freed, to close them. Returns the
+ * process exit status (0, or 1 with the reason logged).
+ */
+int prov_main(const char *name, uv_loop_t *loop, const prov_callbacks *cb,
+              void (*before_run)(prov_provider *p, void *ud),
+              void (*after_stop)(prov_provider *p, void *ud));
+
+/* The host data the provider runs with (borrowed). */
+const prov_host_data *prov_provider_host_data(const prov_provider *p);
 
 /* The subject prefix P = wasmbus.rpc.{prefix}.{provider_key}.{link_name} (borrowed). */
 const char *prov_provider_subject(const prov_provider *p);

@@ -5,6 +5,7 @@
  * run and stops at the end.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "lattice/nats.h"
 #include "lattice/server.h"
 #include "sdk/provider.h"
+#include "security/claims.h"
 #include "security/nkey.h"
 #include "test.h"
 
@@ -290,6 +292,10 @@ static bool got_del(fixture *f)
 	return f->dels > 0;
 }
 
+static void cb_invoke_async(prov_provider *p, const char *actor_id, const char *operation,
+                            st_slice msg, prov_deferred *d, void *ud);
+static bool g_async; /* the next fixture answers invocations with invoke_async */
+
 static const prov_callbacks *fixture_cbs(fixture *f)
 {
 	static prov_callbacks cbs;
@@ -298,6 +304,7 @@ static const prov_callbacks *fixture_cbs(fixture *f)
 	cbs.delete_link = cb_del;
 	cbs.shutdown = cb_stop;
 	cbs.invoke = cb_invoke;
+	cbs.invoke_async = g_async ? cb_invoke_async : NULL;
 	cbs.ud = f;
 	return &cbs;
 }
@@ -606,6 +613,293 @@ TEST(invocations_are_verified_dispatched_and_answered)
 	st_free(json);
 	nkey_wipe(&cluster);
 	nkey_wipe(&other);
+}
+
+/* ---- calls to actors (§6) and deferred answers ---- */
+
+typedef struct call_state {
+	fixture *f;
+	lat_sub *actor; /* sync subscription standing in for the actor */
+	int calls;      /* callbacks run */
+	int want;       /* actor_serves is done at this many callbacks */
+	prov_call_status status;
+	char resp[64];
+	char error[256];
+	const nkey *cluster;
+	bool answer; /* the stand-in answers (else stays silent) */
+	int answered;
+	char origin_contract[64], origin_link[32], target[64], host_id[64];
+} call_state;
+
+static call_state *g_cs;
+
+static void on_call(prov_provider *p, const prov_call_result *r, void *ud)
+{
+	call_state *cs = ud;
+
+	(void)p;
+	cs->calls++;
+	cs->status = r->status;
+	snprintf(cs->resp, sizeof(cs->resp), "%.*s", (int)r->len,
+	         r->msg ? (const char *)r->msg : "");
+	snprintf(cs->error, sizeof(cs->error), "%s", r->error ? r->error : "");
+}
+
+/* Polls the stand-in actor; answers (verified invocations: upper-cased msg). */
+static bool actor_serves(fixture *f)
+{
+	call_state *cs = g_cs;
+	lat_msg *m = NULL;
+	inv_invocation inv;
+	st_err err;
+
+	(void)f;
+	if (cs->calls >= cs->want)
+		return true;
+	if (lat_sub_next(cs->actor, 2, &m, &err) != 0)
+		return false;
+	inv_invocation_init(&inv);
+	if (inv_invocation_decode(&inv, lat_msg_data(m).p, lat_msg_data(m).n, &err) == 0) {
+		const char *issuers[2];
+		char pk[NKEY_PUBLIC_LEN + 1];
+		claims c;
+
+		nkey_public_text(cs->cluster, pk);
+		issuers[0] = pk;
+		issuers[1] = NULL;
+		claims_init(&c);
+		EXPECT_EQ(0, inv_invocation_verify(&inv, issuers, (int64_t)time(NULL), &c, &err));
+		claims_deinit(&c);
+		snprintf(cs->origin_contract, sizeof(cs->origin_contract), "%s",
+		         inv.origin.contract_id);
+		snprintf(cs->origin_link, sizeof(cs->origin_link), "%s", inv.origin.link_name);
+		snprintf(cs->target, sizeof(cs->target), "%s", inv.target.public_key);
+		snprintf(cs->host_id, sizeof(cs->host_id), "%s", inv.host_id);
+		if (cs->answer) {
+			inv_response r;
+			mp_writer w;
+			char up[64];
+			size_t n = inv.msg.n < sizeof(up) ? inv.msg.n : sizeof(up);
+
+			for (size_t i = 0; i < n; i++)
+				up[i] = (char)(inv.msg.p[i] >= 'a' && inv.msg.p[i] <= 'z' ?
+				                       inv.msg.p[i] - 32 :
+				                       inv.msg.p[i]);
+			inv_response_init(&r);
+			if (strcmp(inv.operation, "Test.Fail") == 0)
+				inv_response_set_error(&r, inv.id, "guest error");
+			else
+				inv_response_set_ok(&r, inv.id, up, n);
+			mp_writer_init_default(&w, 65536);
+			EXPECT_EQ(0, inv_response_encode(&r, &w, &err));
+			EXPECT_EQ(0, lat_msg_respond(f->client, m, w.p, w.n, &err));
+			mp_writer_deinit(&w);
+			inv_response_deinit(&r);
+		}
+		cs->answered++;
+	}
+	inv_invocation_deinit(&inv);
+	lat_msg_free(m);
+	return false;
+}
+
+static bool call_done(fixture *f)
+{
+	(void)f;
+	return g_cs->calls > 0;
+}
+
+/* Host data linking ACTOR with the invocation seed of cluster. */
+static char *call_host_data(const nkey *cluster)
+{
+	char pk[NKEY_PUBLIC_LEN + 1], seed[NKEY_SEED_LEN + 1];
+	char *s = xmalloc(4096);
+
+	nkey_public_text(cluster, pk);
+	EXPECT_EQ(0, nkey_seed_text(cluster, seed));
+	snprintf(s, 4096,
+	         "{\"host_id\":\"" HOST_ID "\",\"lattice_rpc_prefix\":\"default\","
+	         "\"link_name\":\"web\",\"provider_key\":\"" PROV_KEY "\","
+	         "\"env_values\":{},\"link_definitions\":[{\"actor_id\":\"" ACTOR "\","
+	         "\"provider_id\":\"" PROV_KEY "\",\"link_name\":\"web\","
+	         "\"contract_id\":\"wasmcloud:httpserver\",\"values\":{}}],"
+	         "\"cluster_issuers\":[\"%s\"],\"invocation_seed\":\"%s\"}",
+	         pk, seed);
+	return s;
+}
+
+TEST(provider_calls_linked_actors_with_signed_invocations)
+{
+	call_state cs;
+	prov_call *call = NULL;
+	nkey cluster;
+	fixture f;
+	st_err err;
+	char *json;
+
+	EXPECT_EQ(0, nkey_generate(&cluster, NKEY_CLUSTER, &err));
+	json = call_host_data(&cluster);
+	fixture_start(&f, json);
+	memset(&cs, 0, sizeof(cs));
+	cs.f = &f;
+	cs.cluster = &cluster;
+	cs.answer = true;
+	cs.want = 1;
+	g_cs = &cs;
+	EXPECT_EQ(0, lat_conn_subscribe_sync(f.client, "wasmbus.rpc.default." ACTOR, NULL,
+	                                     &cs.actor, &err));
+	EXPECT_EQ(0, lat_conn_flush(f.client, 2000, &err));
+
+	/* An answer. */
+	EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "HttpServer.HandleRequest", "hello", 5, 3000,
+	                             on_call, &cs, &call, &err));
+	EXPECT_TRUE(call != NULL);
+	EXPECT_EQ(1, (int)prov_calls_pending(f.p));
+	EXPECT_TRUE(run_until(&f, actor_serves, 5000));
+	EXPECT_EQ(1, cs.calls);
+	EXPECT_EQ(PROV_CALL_OK, (int)cs.status);
+	EXPECT_STR("HELLO", cs.resp);
+	EXPECT_STR("wasmcloud:httpserver", cs.origin_contract);
+	EXPECT_STR("web", cs.origin_link);
+	EXPECT_STR(ACTOR, cs.target);
+	EXPECT_STR(HOST_ID, cs.host_id);
+	EXPECT_EQ(0, (int)prov_calls_pending(f.p));
+
+	/* A guest error. */
+	cs.calls = 0;
+	EXPECT_EQ(0,
+	          prov_call_actor(f.p, ACTOR, "Test.Fail", "x", 1, 3000, on_call, &cs, NULL, &err));
+	EXPECT_TRUE(run_until(&f, actor_serves, 5000));
+	EXPECT_EQ(PROV_CALL_ERROR, (int)cs.status);
+	EXPECT_STR("guest error", cs.error);
+
+	/* Many in flight at once, answered in order of arrival. */
+	cs.calls = 0;
+	for (int i = 0; i < 20; i++)
+		EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "Op.X", "ab", 2, 3000, on_call, &cs, NULL,
+		                             &err));
+	EXPECT_EQ(20, (int)prov_calls_pending(f.p));
+	cs.answered = 0;
+	cs.want = 20;
+	EXPECT_TRUE(run_until(&f, actor_serves, 5000));
+	cs.want = 1;
+	EXPECT_EQ(20, cs.calls);
+	EXPECT_EQ(0, (int)prov_calls_pending(f.p));
+
+	/* No answer: a timeout. */
+	cs.calls = 0;
+	cs.answer = false;
+	EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "Op.X", "a", 1, 200, on_call, &cs, NULL, &err));
+	EXPECT_TRUE(run_until(&f, actor_serves, 5000));
+	EXPECT_EQ(PROV_CALL_TIMEOUT, (int)cs.status);
+
+	/* Cancelled: the callback never runs, a late answer is dropped. */
+	cs.calls = 0;
+	cs.answer = true;
+	cs.answered = 0;
+	EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "Op.X", "a", 1, 3000, on_call, &cs, &call, &err));
+	prov_call_cancel(f.p, call);
+	EXPECT_EQ(0, (int)prov_calls_pending(f.p));
+	EXPECT_TRUE(!run_until(&f, actor_serves, 300));
+	EXPECT_EQ(1, cs.answered);
+	EXPECT_EQ(0, cs.calls);
+
+	/* Unlinked actor: refused at once. */
+	EXPECT_EQ(ST_ENOTFOUND,
+	          prov_call_actor(f.p, ACTOR2, "Op.X", "a", 1, 100, on_call, &cs, NULL, &err));
+
+	/* Nobody serves the actor: "no responders". */
+	lat_sub_close(cs.actor);
+	cs.actor = NULL;
+	EXPECT_EQ(0, lat_conn_flush(f.client, 2000, &err));
+	cs.calls = 0;
+	EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "Op.X", "a", 1, 3000, on_call, &cs, NULL, &err));
+	EXPECT_TRUE(run_until(&f, call_done, 5000));
+	EXPECT_EQ(PROV_CALL_NO_ACTOR, (int)cs.status);
+
+	/* Freeing the provider fails the calls still in flight. */
+	cs.calls = 0;
+	EXPECT_EQ(0, prov_call_actor(f.p, ACTOR, "Op.X", "a", 1, 3000, on_call, &cs, NULL, &err));
+	g_cs = NULL;
+	fixture_stop(&f);
+	EXPECT_EQ(1, cs.calls);
+	EXPECT_EQ(PROV_CALL_FAILED, (int)cs.status);
+	st_free(json);
+	nkey_wipe(&cluster);
+}
+
+/* invoke_async: answers from another thread. */
+typedef struct deferred_job {
+	prov_deferred *d;
+	char op[64];
+	char msg[64];
+	size_t n;
+} deferred_job;
+
+static void *deferred_thread(void *arg)
+{
+	deferred_job *j = arg;
+	struct timespec ts = { 0, 20 * 1000000 };
+
+	nanosleep(&ts, NULL);
+	if (strcmp(j->op, "Test.Fail") == 0) {
+		prov_deferred_finish(j->d, ST_EINVAL, NULL, 0, "failed later");
+	} else {
+		for (size_t i = 0; i < j->n; i++)
+			if (j->msg[i] >= 'a' && j->msg[i] <= 'z')
+				j->msg[i] = (char)(j->msg[i] - 32);
+		prov_deferred_finish(j->d, 0, j->msg, j->n, NULL);
+	}
+	st_free(j);
+	return NULL;
+}
+
+static void cb_invoke_async(prov_provider *p, const char *actor_id, const char *operation,
+                            st_slice msg, prov_deferred *d, void *ud)
+{
+	deferred_job *j = xcalloc(1, sizeof(*j));
+	pthread_t t;
+
+	(void)p;
+	(void)actor_id;
+	(void)ud;
+	j->d = d;
+	snprintf(j->op, sizeof(j->op), "%s", operation);
+	j->n = msg.n < sizeof(j->msg) ? msg.n : sizeof(j->msg);
+	memcpy(j->msg, msg.p, j->n);
+	EXPECT_EQ(0, pthread_create(&t, NULL, deferred_thread, j));
+	pthread_detach(t);
+}
+
+TEST(deferred_invocations_are_answered_from_another_thread)
+{
+	char pk[NKEY_PUBLIC_LEN + 1], id[INV_ID_LEN + 1];
+	nkey cluster;
+	inv_response r;
+	fixture f;
+	st_err err;
+	char *json;
+
+	EXPECT_EQ(0, nkey_generate(&cluster, NKEY_CLUSTER, &err));
+	nkey_public_text(&cluster, pk);
+	json = rpc_host_data(pk);
+	g_async = true;
+	fixture_start(&f, json);
+
+	invoke(&f, &cluster, ACTOR, PROV_KEY, "HttpServer.HandleRequest", NULL, &r, id);
+	EXPECT_TRUE(r.error == NULL);
+	EXPECT_STR(id, r.invocation_id);
+	EXPECT_TRUE(r.msg.n == 5 && memcmp(r.msg.p, "HELLO", 5) == 0);
+	inv_response_deinit(&r);
+
+	invoke(&f, &cluster, ACTOR, PROV_KEY, "Test.Fail", NULL, &r, id);
+	EXPECT_STR("failed later", r.error);
+	inv_response_deinit(&r);
+
+	fixture_stop(&f);
+	g_async = false;
+	st_free(json);
+	nkey_wipe(&cluster);
 }
 
 int main(int argc, char **argv)
