@@ -29,6 +29,7 @@ pkgs_libs=(
 	libarchive-dev
 	zlib1g-dev
 	libcurl4-openssl-dev
+	libh2o-dev
 )
 # Programs the built binaries run: `stratus up` starts nats-server (JetStream)
 # when no NATS answers at its address.
@@ -40,6 +41,7 @@ pkgs_runtime=(
 pkgs_test=(
 	wabt
 	nats-server
+	curl
 )
 # Node.js: the e2e tests check our JWTs with an independent Ed25519
 # implementation (Node's crypto). Debian's nodejs only when no node exists.
@@ -47,6 +49,8 @@ command -v node >/dev/null 2>&1 || pkgs_test+=(nodejs)
 # Benchmarks (bench/, never run by CI).
 pkgs_bench=(
 	hyperfine
+	wrk
+	nginx-light
 )
 
 usage()

@@ -47,6 +47,10 @@ static const char usage_ctl[] =
 	"   link put ACTOR_ID PROVIDER_ID CONTRACT_ID [--link-name L] [KEY=VALUE]...\n"
 	"   link del ACTOR_ID CONTRACT_ID [--link-name L]\n"
 	"   link query                        same as get links\n"
+	"   start provider REF [--link-name L] [--config-json STRING]\n"
+	"                                     start a provider from a provider archive\n"
+	"                                     (auctioned unless --host-id)\n"
+	"   stop provider HOST_ID PROVIDER_ID LINK_NAME [CONTRACT_ID]\n"
 	"   stop host HOST_ID\n\n"
 	"connection options (every command):\n"
 	"   --ctl-host HOST         NATS host (default $WASMCLOUD_CTL_HOST, else 127.0.0.1)\n"
@@ -55,7 +59,7 @@ static const char usage_ctl[] =
 	"                           default)\n"
 	"   --timeout-ms MS         how long to wait for replies (default 2000)\n"
 	"   -o, --output text|json  output format (default text)\n\n"
-	"start actor options:\n"
+	"start actor / start provider options:\n"
 	"   --count N               instances to start (default 1)\n"
 	"   --host-id HOST_ID       start on this host instead of auctioning\n"
 	"   --constraint K=V        auction constraint on host labels (repeatable)\n"
@@ -426,6 +430,7 @@ enum sub_flags {
 	SUB_CONSTRAINT = 1 << 2,
 	SUB_LINK_NAME = 1 << 3,
 	SUB_SKIP_WAIT = 1 << 4,
+	SUB_CONFIG = 1 << 7,
 	SUB_AUCTION_TIMEOUT = 1 << 5,
 };
 
@@ -439,6 +444,7 @@ typedef struct sub_args {
 	bool has_count, skip_wait;
 	uint32_t count;
 	const char *host_id, *link_name;
+	const char *config; /* --config-json */
 	int64_t auction_timeout_ms;
 } sub_args;
 
@@ -518,6 +524,11 @@ static int sub_parse(sub_args *s, const char *name, int argc, char **argv, unsig
 			if (m < 0 || !*val)
 				return sub_usage(s, "missing value for", a);
 			s->link_name = val;
+		} else if ((flags & SUB_CONFIG) &&
+		           (m = args_value(argc, argv, &i, "--config-json", NULL, &val)) != 0) {
+			if (m < 0)
+				return sub_usage(s, "missing value for", a);
+			s->config = val;
 		} else if ((flags & SUB_AUCTION_TIMEOUT) &&
 		           (m = args_value(argc, argv, &i, "--auction-timeout-ms", NULL, &val)) !=
 		                   0) {
@@ -867,14 +878,17 @@ out:
 /* start / scale / stop / update actor, stop host */
 
 /* Runs the actor auction; *host_id receives the first bidder (owned). */
-static int auction(sub_args *s, lat_conn *c, const char *ref, char **host_id)
+static int auction(sub_args *s, lat_conn *c, const char *ref, const char *link_name, char **host_id)
 {
 	ctl_auction_actor req;
-	char *subject = subject_of(&s->o, CTL_OP_AUCTION_ACTOR, NULL), *body;
+	ctl_auction_provider preq;
+	char *subject, *body;
 	json_t *bids = json_array();
 	int status;
 
 	*host_id = NULL;
+	subject =
+		subject_of(&s->o, link_name ? CTL_OP_AUCTION_PROVIDER : CTL_OP_AUCTION_ACTOR, NULL);
 	memset(&req, 0, sizeof(req));
 	ctl_strmap_init(&req.constraints);
 	req.actor_ref = (char *)ref;
@@ -886,7 +900,14 @@ static int auction(sub_args *s, lat_conn *c, const char *ref, char **host_id)
 		ctl_strmap_set(&req.constraints, k, eq + 1);
 		st_free(k);
 	}
-	body = ctl_json_dump_take(ctl_auction_actor_to_json(&req), NULL);
+	if (link_name) {
+		preq.provider_ref = (char *)ref;
+		preq.link_name = (char *)link_name;
+		preq.constraints = req.constraints;
+		body = ctl_json_dump_take(ctl_auction_provider_to_json(&preq), NULL);
+	} else {
+		body = ctl_json_dump_take(ctl_auction_actor_to_json(&req), NULL);
+	}
 	ctl_strmap_deinit(&req.constraints);
 	if (!body) {
 		status = out_fail(s->o.fmt, "cannot build the auction request");
@@ -916,12 +937,17 @@ out:
  * *actor_id receives the started actor's key (owned).
  */
 static int wait_started(sub_args *s, lat_sub *evsub, const char *host_id, const char *ref,
-                        char **actor_id)
+                        const char *link_name, char **actor_id)
 {
+	const char *kind = link_name ? "provider" : "actor";
+	char ok_type[64], fail_type[64], ref_key[32];
 	int64_t wait = s->o.timeout_ms > START_WAIT_MS ? s->o.timeout_ms : START_WAIT_MS;
 	int64_t deadline = now_ms() + wait;
 
 	*actor_id = NULL;
+	snprintf(ok_type, sizeof(ok_type), EVT_TYPE_PREFIX "%s_started", kind);
+	snprintf(fail_type, sizeof(fail_type), EVT_TYPE_PREFIX "%s_start_failed", kind);
+	snprintf(ref_key, sizeof(ref_key), "%s_ref", kind);
 	for (;;) {
 		int64_t left = deadline - now_ms();
 		lat_msg *m = NULL;
@@ -945,16 +971,16 @@ static int wait_started(sub_args *s, lat_sub *evsub, const char *host_id, const 
 		lat_msg_free(m);
 		data = json_object_get(ev, "data");
 		type = jstr(ev, "type");
-		if (strcmp(jstr(ev, "source"), host_id) == 0 && json_is_object(data)) {
-			if (strcmp(type, EVT_TYPE_PREFIX "actor_started") == 0 &&
+		if (strcmp(jstr(ev, "source"), host_id) == 0 && json_is_object(data) &&
+		    (!link_name || strcmp(jstr(data, "link_name"), link_name) == 0)) {
+			if (strcmp(type, ok_type) == 0 &&
 			    strcmp(jstr(data, "image_ref"), ref) == 0) {
 				*actor_id = xstrdup(jstr(data, "public_key"));
 				status = CLI_EXIT_OK;
-			} else if (strcmp(type, EVT_TYPE_PREFIX "actor_start_failed") == 0 &&
-			           strcmp(jstr(data, "actor_ref"), ref) == 0) {
-				status = out_fail(s->o.fmt,
-				                  "actor %s failed to start on host %s: %s", ref,
-				                  host_id, jstr(data, "error"));
+			} else if (strcmp(type, fail_type) == 0 &&
+			           strcmp(jstr(data, ref_key), ref) == 0) {
+				status = out_fail(s->o.fmt, "%s %s failed to start on host %s: %s",
+				                  kind, ref, host_id, jstr(data, "error"));
 			}
 		}
 		json_decref(ev);
@@ -962,9 +988,9 @@ static int wait_started(sub_args *s, lat_sub *evsub, const char *host_id, const 
 			return status;
 	}
 	return out_fail(s->o.fmt,
-	                "host %s accepted the request but no actor_started event for %s came "
+	                "host %s accepted the request but no %s_started event for %s came "
 	                "within %lld ms",
-	                host_id, ref, (long long)wait);
+	                host_id, kind, ref, (long long)wait);
 }
 
 static int start_actor(sub_args *s, lat_conn *c)
@@ -979,7 +1005,7 @@ static int start_actor(sub_args *s, lat_conn *c)
 	if (s->host_id) {
 		host = xstrdup(s->host_id);
 	} else {
-		status = auction(s, c, ref, &host);
+		status = auction(s, c, ref, NULL, &host);
 		if (status != CLI_EXIT_OK)
 			goto out;
 	}
@@ -1007,7 +1033,7 @@ static int start_actor(sub_args *s, lat_conn *c)
 	if (status != CLI_EXIT_OK)
 		goto out;
 	if (!s->skip_wait) {
-		status = wait_started(s, evsub, host, ref, &actor_id);
+		status = wait_started(s, evsub, host, ref, NULL, &actor_id);
 		if (status != CLI_EXIT_OK)
 			goto out;
 	}
@@ -1028,6 +1054,76 @@ static int start_actor(sub_args *s, lat_conn *c)
 out:
 	lat_sub_close(evsub);
 	st_free(actor_id);
+	st_free(evsubj);
+	st_free(subject);
+	st_free(host);
+	st_free(ref);
+	return status;
+}
+
+static int start_provider(sub_args *s, lat_conn *c)
+{
+	char *ref = normalize_ref(s->pos[0]), *host = NULL, *subject = NULL, *evsubj = NULL;
+	const char *link = s->link_name ? s->link_name : "default";
+	char *provider_id = NULL;
+	ctl_launch_provider req;
+	lat_sub *evsub = NULL;
+	st_err err;
+	int rc, status;
+
+	if (s->host_id) {
+		host = xstrdup(s->host_id);
+	} else {
+		status = auction(s, c, ref, link, &host);
+		if (status != CLI_EXIT_OK)
+			goto out;
+	}
+	evsubj = evt_subject(s->o.prefix);
+	st_err_clear(&err);
+	rc = 0;
+	if (!s->skip_wait) {
+		rc = lat_conn_subscribe_sync(c, evsubj, NULL, &evsub, &err);
+		if (rc == 0)
+			rc = lat_conn_flush(c, s->o.timeout_ms, &err);
+	}
+	if (rc < 0) {
+		status = out_fail(s->o.fmt, "cannot subscribe to %s: %s", evsubj,
+		                  out_err_text(rc, &err));
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	ctl_strmap_init(&req.annotations);
+	req.provider_ref = ref;
+	req.link_name = (char *)link;
+	req.host_id = host;
+	req.configuration = (char *)(s->config ? s->config : "");
+	subject = subject_of(&s->o, CTL_OP_LAUNCH_PROVIDER, host);
+	status = request_ack(&s->o, c, subject, ctl_launch_provider_to_json(&req));
+	if (status != CLI_EXIT_OK)
+		goto out;
+	if (!s->skip_wait) {
+		status = wait_started(s, evsub, host, ref, link, &provider_id);
+		if (status != CLI_EXIT_OK)
+			goto out;
+	}
+	if (s->o.fmt == OUT_JSON) {
+		json_t *r = json_object();
+
+		if (provider_id)
+			json_object_set_new(r, "provider_id", json_string(provider_id));
+		json_object_set_new(r, "provider_ref", json_string(ref));
+		json_object_set_new(r, "link_name", json_string(link));
+		json_object_set_new(r, "host_id", json_string(host));
+		status = finish_json(r);
+	} else if (provider_id) {
+		printf("Provider [%s] (ref: [%s], link name: [%s]) started on host [%s]\n",
+		       provider_id, ref, link, host);
+	} else {
+		printf("Start provider request for [%s] accepted by host [%s]\n", ref, host);
+	}
+out:
+	lat_sub_close(evsub);
+	st_free(provider_id);
 	st_free(evsubj);
 	st_free(subject);
 	st_free(host);
@@ -1140,6 +1236,34 @@ static int update_actor(sub_args *s, lat_conn *c)
 	return status;
 }
 
+static int stop_provider(sub_args *s, lat_conn *c)
+{
+	ctl_stop_provider req;
+	char *subject, text[512];
+	json_t *r;
+	int status;
+
+	memset(&req, 0, sizeof(req));
+	ctl_strmap_init(&req.annotations);
+	req.host_id = (char *)s->pos[0];
+	req.provider_ref = (char *)s->pos[1];
+	req.link_name = (char *)s->pos[2];
+	req.contract_id = (char *)(s->npos > 3 ? s->pos[3] : "");
+	subject = subject_of(&s->o, CTL_OP_STOP_PROVIDER, s->pos[0]);
+	status = request_ack(&s->o, c, subject, ctl_stop_provider_to_json(&req));
+	if (status == CLI_EXIT_OK) {
+		r = json_object();
+		json_object_set_new(r, "host_id", json_string(s->pos[0]));
+		json_object_set_new(r, "provider_id", json_string(s->pos[1]));
+		json_object_set_new(r, "link_name", json_string(s->pos[2]));
+		snprintf(text, sizeof(text), "Provider %s (link name %s) stopping on host %s",
+		         s->pos[1], s->pos[2], s->pos[0]);
+		status = acked(s, r, text);
+	}
+	st_free(subject);
+	return status;
+}
+
 static int stop_host(sub_args *s, lat_conn *c)
 {
 	ctl_stop_host req;
@@ -1243,6 +1367,11 @@ static const ctl_sub subs[] = {
 	{ "stop", "actor", stop_actor, SUB_COUNT, 2, 2 },
 	{ "update", "actor", update_actor, 0, 3, 3 },
 	{ "stop", "host", stop_host, 0, 1, 1 },
+	{ "start", "provider", start_provider,
+	  SUB_HOST_ID | SUB_CONSTRAINT | SUB_SKIP_WAIT | SUB_AUCTION_TIMEOUT | SUB_LINK_NAME |
+	          SUB_CONFIG,
+	  1, 1 },
+	{ "stop", "provider", stop_provider, 0, 3, 4 },
 	{ "link", "put", link_put, SUB_LINK_NAME, 3, SIZE_MAX },
 	{ "link", "del", link_del, SUB_LINK_NAME, 2, 2 },
 	{ "link", "query", get_links, 0, 0, 0 },

@@ -188,7 +188,7 @@ static void actor_add_instances(host_actor *ha, size_t n, const ctl_strmap *ann)
 /* ---- Claims and links tables ------------------------------------------ */
 
 /* Loop thread. Stores a claims map (copied) keyed by its "sub"; updates the alias table. */
-static void claims_store(host *h, const ctl_strmap *m)
+void host_claims_store(host *h, const ctl_strmap *m)
 {
 	const char *sub = ctl_strmap_get(m, "sub");
 	const char *alias = ctl_strmap_get(m, "call_alias");
@@ -377,7 +377,7 @@ static void on_cache(lat_cache *c, const lat_cache_entry *e, void *ud)
 		j = json_loadb((const char *)e->value.p, e->value.n, 0, NULL);
 		ctl_strmap_init(&m);
 		if (j && ctl_strmap_from_json(&m, j, true, "claims", &err) == 0)
-			claims_store(h, &m);
+			host_claims_store(h, &m);
 		else
 			st_log(ST_LOG_WARN, "ignoring cached claims %s", e->key);
 		ctl_strmap_deinit(&m);
@@ -613,7 +613,7 @@ static void launch_done(host *h, host_job *j)
 	pthread_rwlock_unlock(&h->route_mu);
 	ctl_strmap_init(&m);
 	ctl_claims_map(&m, c);
-	claims_store(h, &m);
+	host_claims_store(h, &m);
 	ctl_strmap_deinit(&m);
 	actor_add_instances(ha, j->count, &j->annotations);
 	st_log(ST_LOG_INFO, "actor %s (%s) started, %u instance(s) from %s", ha->id,
@@ -665,7 +665,7 @@ static void update_done(host *h, host_job *j)
 
 		ctl_strmap_init(&m);
 		ctl_claims_map(&m, actor_claims(j->a));
-		claims_store(h, &m);
+		host_claims_store(h, &m);
 		ctl_strmap_deinit(&m);
 	}
 	for (size_t i = 0; i < ha->ninsts; i++)
@@ -816,7 +816,15 @@ static void hctl_inventory(host *h, lat_msg *msg)
 	inv.labels = &h->cfg.labels;
 	inv.actors = acts;
 	inv.nactors = n;
-	reply_json(h, msg, ctl_inventory_reply(&inv));
+	{
+		size_t np = host_providers_count(h);
+		ctl_inv_provider *provs = xcalloc(np + 1, sizeof(*provs));
+
+		inv.providers = provs;
+		inv.nproviders = host_providers_list(h, provs, NULL, np);
+		reply_json(h, msg, ctl_inventory_reply(&inv));
+		st_free(provs);
+	}
 	st_free(acts);
 	st_free(insts);
 }
@@ -993,6 +1001,62 @@ static void hctl_linkdef_del(host *h, lat_msg *msg, st_slice body)
 	job_start(h, j);
 }
 
+/* Does this host run ref (a public key, or a reference in the refmaps) with link_name? */
+static bool provider_running(host *h, const char *ref, const char *link_name)
+{
+	const char *key = ref[0] == 'V' ? ref : ctl_strmap_get(&h->refmaps, ref);
+
+	return key && host_provider_find(h, key, link_name) != NULL;
+}
+
+static void hctl_launch_provider(host *h, lat_msg *msg, st_slice body)
+{
+	ctl_launch_provider r;
+	st_err err;
+
+	if (ctl_launch_provider_parse(&r, body.p, body.n, &err) < 0) {
+		reply_ack(h, msg, false, ctl_op_failure_text(CTL_OP_LAUNCH_PROVIDER));
+		return;
+	}
+	if (provider_running(h, r.provider_ref, r.link_name)) {
+		evt_src src = host_evt_src(h);
+		const char *m = "Provider with that link name is already running on this host";
+
+		reply_ack(h, msg, false, m);
+		publish_evt(h, evt_provider_start_failed(&src, r.provider_ref, r.link_name, m));
+		ctl_launch_provider_deinit(&r);
+		return;
+	}
+	reply_ack(h, msg, true, NULL);
+	host_provider_launch(h, &r);
+	ctl_launch_provider_deinit(&r);
+}
+
+static void hctl_stop_provider(host *h, lat_msg *msg, st_slice body)
+{
+	ctl_stop_provider r;
+	host_provider *hp;
+	st_err err;
+
+	if (ctl_stop_provider_parse(&r, body.p, body.n, &err) < 0) {
+		reply_ack(h, msg, false, ctl_op_failure_text(CTL_OP_STOP_PROVIDER));
+		return;
+	}
+	hp = host_provider_find(h, r.provider_ref, r.link_name);
+	if (hp) {
+		reply_ack(h, msg, true, NULL);
+		host_provider_stop(hp);
+	} else {
+		char m[256];
+
+		snprintf(m, sizeof(m),
+		         "Provider %s with link name '%s' is not running on this host",
+		         r.provider_ref, r.link_name);
+		reply_ack(h, msg, false, m);
+	}
+	ctl_stop_provider_deinit(&r);
+}
+
 static void host_request_stop(host *h);
 
 static void on_ctl(lat_sub *sub, lat_msg *msg, void *ud)
@@ -1074,8 +1138,27 @@ static void on_ctl(lat_sub *sub, lat_msg *msg, void *ud)
 		host_request_stop(h);
 		break;
 	}
+	case CTL_OP_LAUNCH_PROVIDER:
+		hctl_launch_provider(h, msg, body);
+		break;
+	case CTL_OP_STOP_PROVIDER:
+		hctl_stop_provider(h, msg, body);
+		break;
+	case CTL_OP_AUCTION_PROVIDER: {
+		ctl_auction_provider r;
+
+		if (ctl_auction_provider_parse(&r, body.p, body.n, &err) < 0) {
+			reply_ack(h, msg, false, ctl_op_failure_text(s.op));
+			break;
+		}
+		if (ctl_strmap_contains_all(&h->cfg.labels, &r.constraints) &&
+		    !provider_running(h, r.provider_ref, r.link_name))
+			reply_json(h, msg, ctl_auction_provider_reply(&r, h->cfg.host_id));
+		ctl_auction_provider_deinit(&r);
+		break;
+	}
 	default:
-		/* Providers and registries come with a later issue: no reply (§5.1). */
+		/* Registries come with a later issue: no reply (§5.1). */
 		break;
 	}
 drop:
@@ -1089,6 +1172,7 @@ static void on_heartbeat(uv_timer_t *t)
 	host *h = t->data;
 	evt_src src = host_evt_src(h);
 	evt_actor_count *ac;
+	evt_provider_desc *pd;
 	evt_heartbeat hb;
 	size_t n = 0;
 
@@ -1103,12 +1187,20 @@ static void on_heartbeat(uv_timer_t *t)
 	memset(&hb, 0, sizeof(hb));
 	hb.actors = ac;
 	hb.nactors = n;
+	{
+		size_t np = host_providers_count(h);
+
+		pd = xcalloc(np + 1, sizeof(*pd));
+		hb.providers = pd;
+		hb.nproviders = host_providers_list(h, NULL, pd, np);
+	}
 	hb.labels = &h->cfg.labels;
 	hb.friendly_name = h->cfg.friendly_name;
 	hb.version = h->opts.version;
 	hb.uptime_seconds = mono_s() - h->start_s;
 	publish_evt(h, evt_host_heartbeat(&src, &hb));
 	st_free(ac);
+	st_free(pd);
 }
 
 static void on_stopper(uv_idle_t *i)
@@ -1282,6 +1374,9 @@ static void host_shutdown(host *h)
 	for (size_t i = 0; i < h->nsubs; i++)
 		lat_sub_close(h->subs[i]);
 	h->nsubs = 0;
+	host_providers_stop_all(h);
+	while (atomic_load(&h->live_providers) > 0)
+		uv_run(&h->loop, UV_RUN_ONCE);
 	while (h->actors) {
 		host_actor *ha = h->actors;
 
@@ -1319,6 +1414,7 @@ int host_run(const host_opts *o, st_err *err)
 	ctl_strmap_init(&h->aliases);
 	ctl_strmap_init(&h->refmaps);
 	atomic_init(&h->live_actors, 0);
+	atomic_init(&h->live_providers, 0);
 	rc = lat_config_load(&h->cfg, o->envp, err);
 	if (rc < 0)
 		goto fail_cfg;

@@ -50,6 +50,9 @@ typedef struct host_actor {
 	size_t ninsts;
 } host_actor;
 
+/* A provider process this host runs (provider.c). Loop thread only. */
+typedef struct host_provider host_provider;
+
 typedef struct host {
 	host_opts opts;
 	lat_config cfg;       /* immutable after start-up */
@@ -81,7 +84,9 @@ typedef struct host {
 	uv_timer_t heartbeat;
 	uv_idle_t stopper;
 	bool stopping;
-	atomic_int live_actors; /* host_actor structs not yet freed */
+	atomic_int live_actors;    /* host_actor structs not yet freed */
+	host_provider *providers;  /* running (or restarting) providers */
+	atomic_int live_providers; /* host_provider structs not yet freed */
 } host;
 
 /* ---- router.c -------------------------------------------------------- */
@@ -92,7 +97,33 @@ int host_route_call(const actor_host_call *call, st_buf *out, void *ud);
 /* Loop thread. Handles a message on an actor's RPC subscription (ud = host_actor). */
 void host_on_rpc(lat_sub *sub, lat_msg *msg, void *ud);
 
+/* ---- provider.c ------------------------------------------------------ */
+
+/* Starts a provider from lp (borrowed): reads the archive in the background. */
+void host_provider_launch(host *h, const ctl_launch_provider *lp);
+
+/* The provider (key, link name) running on this host, or NULL. */
+host_provider *host_provider_find(host *h, const char *key, const char *link_name);
+
+/* Stops hp: shutdown request, then kill; provider_stopped follows. hp goes away. */
+void host_provider_stop(host_provider *hp);
+
+/* Stops every provider (host stop); wait for live_providers to reach 0. */
+void host_providers_stop_all(host *h);
+
+/*
+ * Fills up to cap inventory entries (out) and/or heartbeat entries (desc),
+ * either may be NULL, with the running providers (borrowed); returns how many.
+ */
+size_t host_providers_list(host *h, ctl_inv_provider *out, evt_provider_desc *desc, size_t cap);
+
+/* The number of providers in h->providers. */
+size_t host_providers_count(const host *h);
+
 /* ---- host.c ---------------------------------------------------------- */
+
+/* Caches a claims map (copied) for get.claims. Loop thread. */
+void host_claims_store(host *h, const ctl_strmap *m);
 
 /* Takes a reference to the local actor key (any thread), or NULL. */
 host_actor *host_actor_find(host *h, const char *key);

@@ -851,6 +851,39 @@ json_t *ctl_auction_actor_to_json(const ctl_auction_actor *r)
 	return finish(o, ok);
 }
 
+json_t *ctl_launch_provider_to_json(const ctl_launch_provider *r)
+{
+	json_t *o = json_object();
+	bool ok = put(o, "provider_ref", str_or_empty(r->provider_ref)) &&
+	          put(o, "link_name", str_or_empty(r->link_name)) &&
+	          put_opt_str(o, "host_id", r->host_id) &&
+	          put(o, "configuration", str_or_empty(r->configuration)) &&
+	          put_annotations(o, &r->annotations);
+
+	return finish(o, ok);
+}
+
+json_t *ctl_stop_provider_to_json(const ctl_stop_provider *r)
+{
+	json_t *o = json_object();
+	bool ok = put(o, "provider_ref", str_or_empty(r->provider_ref)) &&
+	          put(o, "link_name", str_or_empty(r->link_name)) &&
+	          put(o, "contract_id", str_or_empty(r->contract_id)) &&
+	          put_opt_str(o, "host_id", r->host_id) && put_annotations(o, &r->annotations);
+
+	return finish(o, ok);
+}
+
+json_t *ctl_auction_provider_to_json(const ctl_auction_provider *r)
+{
+	json_t *o = json_object();
+	bool ok = put(o, "provider_ref", str_or_empty(r->provider_ref)) &&
+	          put(o, "link_name", str_or_empty(r->link_name)) &&
+	          put(o, "constraints", ctl_strmap_to_json(&r->constraints));
+
+	return finish(o, ok);
+}
+
 json_t *ctl_linkdef_put_to_json(const linkdef *l)
 {
 	json_t *o = linkdef_to_json(l);

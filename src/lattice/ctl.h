@@ -293,6 +293,9 @@ json_t *ctl_scale_actor_to_json(const ctl_scale_actor *r);
 json_t *ctl_update_actor_to_json(const ctl_update_actor *r);
 json_t *ctl_stop_host_to_json(const ctl_stop_host *r);
 json_t *ctl_auction_actor_to_json(const ctl_auction_actor *r);
+json_t *ctl_launch_provider_to_json(const ctl_launch_provider *r);
+json_t *ctl_stop_provider_to_json(const ctl_stop_provider *r);
+json_t *ctl_auction_provider_to_json(const ctl_auction_provider *r);
 /*
  * A link as a client puts it: actor_id, provider_id, link_name,
  * contract_id, values (linkdef_to_json gives the stored and listed form,
