@@ -7,12 +7,14 @@
 # Starts a host (`stratus up`) on embedded defaults: when no NATS server
 # answers at 127.0.0.1:4222 the host starts Debian's nats-server there with
 # JetStream as its own child. It then starts the echo demo actor (the C test
-# actor tests/actors/echo.c, signed with `stratus claims sign`) and stays in
-# the foreground; Ctrl-C stops the host and the nats-server it started.
-# (HTTP in front of the actor comes with the httpserver provider; for now
-# `stratus call` invokes it, as printed at start.)
+# actor tests/actors/echo.c, signed with `stratus claims sign`) and the
+# httpserver capability provider (build/par/httpserver.par.gz), links them on
+# 127.0.0.1:$STRATUS_HTTP_PORT (default 8080), so `curl 127.0.0.1:8080/echo`
+# answers, and stays in the foreground; Ctrl-C stops the host, its provider
+# and the nats-server it started.
 #
-# Environment: STRATUS_BUILD_DIR (default build), STRATUS_JOBS (default 2).
+# Environment: STRATUS_BUILD_DIR (default build), STRATUS_JOBS (default 2),
+# STRATUS_HTTP_PORT (default 8080).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -25,7 +27,7 @@ build_stratus()
 {
 	scripts/deps.sh build
 	cmake -S . -B "$build" >/dev/null
-	cmake --build "$build" -j "$jobs" --target stratus test_actors
+	cmake --build "$build" -j "$jobs" --target stratus test_actors provider_archives
 }
 
 # run_main [stratus up options]: a host on embedded defaults (it starts its own
@@ -33,7 +35,8 @@ build_stratus()
 # actor; stays in the foreground until Ctrl-C.
 run_main()
 {
-	local demo=$build/demo stratus=$build/bin/stratus host id i
+	local demo=$build/demo stratus=$build/bin/stratus host id i prov
+	local port=${STRATUS_HTTP_PORT:-8080}
 	mkdir -p "$demo"
 	# The demo actor is signed with keys kept beside it, not in ~/.wash/keys.
 	WASH_KEYS=$demo/keys "$stratus" claims sign "$build/tests/actors/echo.wasm" \
@@ -50,13 +53,18 @@ run_main()
 	"$stratus" ctl start actor "$demo/echo_s.wasm"
 	id=$("$stratus" claims inspect "$demo/echo_s.wasm" -o json |
 		sed -n 's/.*"module": *"\(M[A-Z2-7]*\)".*/\1/p')
+	prov=$("$stratus" ctl start provider "$build/par/httpserver.par.gz" -o json |
+		sed -n 's/.*"provider_id": *"\(V[A-Z2-7]*\)".*/\1/p')
+	"$stratus" ctl link put "$id" "$prov" wasmcloud:httpserver "address=127.0.0.1:$port"
 	cat <<EOF
 
-The host serves the echo actor $id. Try:
+The host serves the echo actor $id over HTTP through the httpserver
+provider $prov. Try:
+  curl -s 127.0.0.1:$port/echo
   $stratus ctl get inventory
   $stratus call $id HttpServer.HandleRequest --bin s \\
       --data '{"method":"GET","path":"/echo","queryString":"","header":{},"body":""}'
-Ctrl-C stops the host (and the nats-server it started).
+Ctrl-C stops the host, its provider and the nats-server it started.
 EOF
 	wait "$host"
 }

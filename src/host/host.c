@@ -157,6 +157,8 @@ static void actor_remove(host *h, host_actor *ha)
 	lat_sub_close(ha->sub);
 	ha->sub = NULL;
 	host_actor_unref(ha);
+	if (h->fast_listening.n)
+		host_fast_sync(h);
 }
 
 /* Loop thread. Stops n instances (from the end) of ha, publishing actor_stopped for each. */
@@ -239,6 +241,8 @@ static void link_store(host *h, linkdef *l)
 		linkdef_deinit(&h->links[i]);
 	h->links[i] = *l;
 	pthread_rwlock_unlock(&h->route_mu);
+	if (host_fast_selected(l))
+		host_fast_sync(h);
 	linkdef_init(l);
 }
 
@@ -256,6 +260,8 @@ static bool link_remove(host *h, const char *id, linkdef *out)
 			break;
 		}
 	pthread_rwlock_unlock(&h->route_mu);
+	if (found && host_fast_selected(out))
+		host_fast_sync(h);
 	return found;
 }
 
@@ -611,6 +617,7 @@ static void launch_done(host *h, host_job *j)
 	ha->next = h->actors;
 	h->actors = ha;
 	pthread_rwlock_unlock(&h->route_mu);
+	host_fast_sync(h);
 	ctl_strmap_init(&m);
 	ctl_claims_map(&m, c);
 	host_claims_store(h, &m);
@@ -1374,6 +1381,7 @@ static void host_shutdown(host *h)
 	for (size_t i = 0; i < h->nsubs; i++)
 		lat_sub_close(h->subs[i]);
 	h->nsubs = 0;
+	host_fast_free(h);
 	host_providers_stop_all(h);
 	while (atomic_load(&h->live_providers) > 0)
 		uv_run(&h->loop, UV_RUN_ONCE);
@@ -1413,6 +1421,8 @@ int host_run(const host_opts *o, st_err *err)
 	pthread_rwlock_init(&h->route_mu, NULL);
 	ctl_strmap_init(&h->aliases);
 	ctl_strmap_init(&h->refmaps);
+	ctl_strmap_init(&h->fast_listening);
+	ctl_strmap_init(&h->fast_failed);
 	atomic_init(&h->live_actors, 0);
 	atomic_init(&h->live_providers, 0);
 	rc = lat_config_load(&h->cfg, o->envp, err);
@@ -1537,6 +1547,8 @@ fail_cfg:
 	st_free(h->subs);
 	ctl_strmap_deinit(&h->aliases);
 	ctl_strmap_deinit(&h->refmaps);
+	ctl_strmap_deinit(&h->fast_listening);
+	ctl_strmap_deinit(&h->fast_failed);
 	st_free(h->issuers);
 	lat_config_deinit(&h->cfg);
 	pthread_rwlock_destroy(&h->route_mu);

@@ -86,6 +86,9 @@ typedef struct host {
 	bool stopping;
 	atomic_int live_actors;    /* host_actor structs not yet freed */
 	host_provider *providers;  /* running (or restarting) providers */
+	struct hs_server *http;    /* the HTTP fast path (fastpath.c), NULL until needed */
+	ctl_strmap fast_listening; /* fast path: actor key -> address served */
+	ctl_strmap fast_failed;    /* fast path: link id -> address refused (logged once) */
 	atomic_int live_providers; /* host_provider structs not yet freed */
 } host;
 
@@ -119,6 +122,17 @@ size_t host_providers_list(host *h, ctl_inv_provider *out, evt_provider_desc *de
 
 /* The number of providers in h->providers. */
 size_t host_providers_count(const host *h);
+
+/* ---- fastpath.c ------------------------------------------------------ */
+
+/* Does link l ask for the in-host HTTP fast path (fastpath=true)? */
+bool host_fast_selected(const linkdef *l);
+
+/* Opens and closes fast-path listeners to match the links and local actors. */
+void host_fast_sync(host *h);
+
+/* Stops the fast path (graceful); after uv_run returned. */
+void host_fast_free(host *h);
 
 /* ---- host.c ---------------------------------------------------------- */
 

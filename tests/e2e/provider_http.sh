@@ -161,6 +161,23 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code} %{http_version}' --max-time 5 \
 	--http2-prior-knowledge "http://127.0.0.1:$http/h2")
 check "HTTP/2 (prior knowledge) answers 200" test "$code" = "200 2"
 
+# The in-host fast path: a link with fastpath=true is served by the host
+# itself (no provider process involved), the provider ignores it.
+http_fast=$(free_port)
+ctl link put "$echo_id" "$prov_id" wasmcloud:httpserver --link-name fast fastpath=true \
+	"address=127.0.0.1:$http_fast" >/dev/null 2>&1
+fast_ok() { [ "$(get "http://127.0.0.1:$http_fast/fast?f=1")" = 200 ]; }
+check "fast path: curl answers 200" poll 10 fast_ok
+check "fast path: body is the echo actor's JSON" \
+	grep -q '"method":"GET","path":"/fast","query_string":"f=1"' "$tmp/body"
+check "fast path: served by the host" grep -q "fast path: serving $echo_id on http://127.0.0.1:$http_fast" "$tmp/up.err"
+code=$(curl -s -o /dev/null -w '%{http_code} %{http_version}' --max-time 5 \
+	--http2-prior-knowledge "http://127.0.0.1:$http_fast/h2")
+check "fast path: HTTP/2 answers 200" test "$code" = "200 2"
+ctl link del "$echo_id" wasmcloud:httpserver --link-name fast >/dev/null 2>&1
+fast_gone() { ! port_open "$http_fast"; }
+check "fast path: link del closes the listener" poll 10 fast_gone
+
 # Bad input.
 printf 'GARBAGE \001\002 NOT HTTP\r\n\r\n' >"$tmp/garbage"
 (exec 3<>"/dev/tcp/127.0.0.1/$http" && cat "$tmp/garbage" >&3 && timeout 3 cat <&3) \
@@ -246,7 +263,8 @@ rc=0
 wait "$host_pid" || rc=$?
 host_pid=
 check "host exits 0" test "$rc" = 0
-check "no provider process outlives the host" poll 5 sh -c "! pgrep -f '$tmp/wasmcloudcache' >/dev/null"
+no_providers() { ! pgrep -f "$tmp/wasmcloudcache" >/dev/null; }
+check "no provider process outlives the host" poll 5 no_providers
 check "provider_stopped on host stop" \
 	test "$(grep -c 'lattice.provider_stopped".*"reason":"normal"' "$tmp/events.jsonl")" -ge 2
 
