@@ -60,7 +60,7 @@ void host_publish_event(host *h, const char *subject, json_t *ev)
 		st_log(ST_LOG_WARN, "could not build an event for %s", subject);
 		return;
 	}
-	if (lat_conn_publish(h->conn, subject, s, len, &err) < 0)
+	if (lat_conn_publish(h->evconn ? h->evconn : h->conn, subject, s, len, &err) < 0)
 		st_log(ST_LOG_WARN, "publish on %s failed: %s", subject, err.msg);
 	st_free(s);
 }
@@ -1398,7 +1398,8 @@ static void host_shutdown(host *h)
 		publish_evt(h, evt_host_stopped(&src, &h->cfg.labels));
 		st_err err;
 
-		if (lat_conn_flush(h->conn, 2000, &err) < 0)
+		if (lat_conn_flush(h->conn, 2000, &err) < 0 ||
+		    (h->evconn && lat_conn_flush(h->evconn, 2000, &err) < 0))
 			st_log(ST_LOG_WARN, "flush: %s", err.msg);
 	}
 }
@@ -1473,6 +1474,23 @@ int host_run(const host_opts *o, st_err *err)
 		goto fail_workers;
 	st_log(ST_LOG_INFO, "connected to NATS at %s", url);
 	{
+		/*
+		 * Events go out on a second, buffered connection: they are bulk
+		 * publishes (one per invocation on wasmbus.rpcevt), which would cost a
+		 * send(2) each on the responder connection (send_asap).
+		 */
+		lat_conn_opts eo;
+		st_err eerr;
+
+		lat_conn_opts_init(&eo);
+		eo.url = url;
+		eo.name = h->cfg.host_id;
+		if (lat_conn_connect(&eo, &h->evconn, &eerr) < 0) {
+			st_log(ST_LOG_WARN, "events use the main connection: %s", eerr.msg);
+			h->evconn = NULL;
+		}
+	}
+	{
 		st_err cerr;
 
 		if (lat_cache_open(h->conn, h->cfg.lattice_prefix, h->cfg.js_domain, &h->cache,
@@ -1523,6 +1541,8 @@ fail_conn:
 	h->cache = NULL;
 	for (size_t i = 0; i < h->nsubs; i++)
 		lat_sub_close(h->subs[i]);
+	lat_conn_free(h->evconn);
+	h->evconn = NULL;
 	lat_conn_free(h->conn);
 	h->conn = NULL;
 	uv_run(&h->loop, UV_RUN_DEFAULT);

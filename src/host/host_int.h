@@ -61,6 +61,7 @@ typedef struct host {
 	uv_thread_t loop_thread;
 	lat_server *server; /* embedded nats-server, or NULL */
 	lat_conn *conn;     /* ctl and rpc connection; any thread */
+	lat_conn *evconn;   /* events (buffered, no loop), or NULL: use conn; any thread */
 	lat_cache *cache;   /* NULL when the lattice has no JetStream */
 	pool_workers *workers;
 	uint64_t start_s;         /* monotonic seconds at start */

@@ -30,6 +30,7 @@ static const char stopping_text[] = "Actor is stopping";
 /* One queued invocation; op and msg follow the struct. Owned by the queue, then a worker. */
 typedef struct job {
 	struct job *next;
+	pool_check_cb check; /* NULL: none */
 	pool_done_cb cb;
 	void *ud;
 	uint32_t timeout_ms;
@@ -308,6 +309,17 @@ static void do_run(worker *wk, pool *p, slot *s, job *j, uint32_t timeout_ms)
 	int rc;
 
 	st_err_clear(&err);
+	if (j->check) {
+		char text[ST_ERR_MSG_MAX + 256];
+
+		text[0] = 0;
+		if (j->check(j->ud, text, sizeof(text)) != 0) {
+			complete(j, ST_EINVALID, false, text, strlen(text));
+			st_free(j);
+			trapped = false;
+			goto done;
+		}
+	}
 	rc = actor_instance_invoke(s->ai, wk->x, op, j->op_len, j->data + j->op_len, j->len,
 	                           deadline, &reply, &err);
 	trapped = actor_instance_dead(s->ai);
@@ -316,6 +328,7 @@ static void do_run(worker *wk, pool *p, slot *s, job *j, uint32_t timeout_ms)
 	else
 		complete(j, rc, reply.ok, reply.data, reply.len);
 	st_free(j);
+done:
 	if (trapped)
 		report(p->on_event, p->event_ud, POOL_EVENT_TRAP, actor_instance_actor(s->ai),
 		       err.msg);
@@ -563,6 +576,13 @@ void pool_free(pool *p)
 int pool_submit(pool *p, const char *op, size_t op_len, const uint8_t *msg, size_t len,
                 uint32_t timeout_ms, pool_done_cb cb, void *ud, st_err *err)
 {
+	return pool_submit_checked(p, op, op_len, msg, len, timeout_ms, NULL, cb, ud, err);
+}
+
+int pool_submit_checked(pool *p, const char *op, size_t op_len, const uint8_t *msg, size_t len,
+                        uint32_t timeout_ms, pool_check_cb check, pool_done_cb cb, void *ud,
+                        st_err *err)
+{
 	pool_workers *w = p->w;
 	job *j;
 	int rc = 0;
@@ -575,6 +595,7 @@ int pool_submit(pool *p, const char *op, size_t op_len, const uint8_t *msg, size
 	if (!j)
 		return st_err_set(err, ST_ENOMEM, "out of memory for a %zu-byte invocation", len);
 	j->next = NULL;
+	j->check = check;
 	j->cb = cb;
 	j->ud = ud;
 	j->timeout_ms = timeout_ms;

@@ -128,6 +128,20 @@ int pool_submit(pool *p, const char *op, size_t op_len, const uint8_t *msg, size
                 uint32_t timeout_ms, pool_done_cb cb, void *ud, st_err *err) ST_WARN_UNUSED;
 
 /*
+ * Runs on the worker just before the guest is called (an instance is held):
+ * returns 0 to go on, or writes a failure text (NUL-terminated, at most cap
+ * bytes) and returns nonzero; the call then completes with rc ST_EINVALID,
+ * ok false and the text as data. For checks too costly for the caller's
+ * thread (e.g. signature verification).
+ */
+typedef int (*pool_check_cb)(void *ud, char *text, size_t cap);
+
+/* pool_submit with a check run first (NULL: none); cb gets the same ud. */
+int pool_submit_checked(pool *p, const char *op, size_t op_len, const uint8_t *msg, size_t len,
+                        uint32_t timeout_ms, pool_check_cb check, pool_done_cb cb, void *ud,
+                        st_err *err) ST_WARN_UNUSED;
+
+/*
  * Sets the replica count (>= 1, else ST_EINVAL). Growing: workers create
  * the new instances. Shrinking: idle instances are dropped now, busy ones
  * when their current call ends; no call is interrupted. Returns at once.

@@ -1,7 +1,8 @@
 /*
  * router.c - invocation routing (lattice.md §4.6, §4.7, actor-abi.md §6):
- * inbound invocations on an actor's wasmbus.rpc subject (decode, verify,
- * capability check, run on the pool, reply from the worker), and the
+ * inbound invocations on an actor's wasmbus.rpc subject (decoded on the loop
+ * thread; verified, capability-checked, run and answered on a pool worker),
+ * and the
  * __host_call router: built-ins, local actors in-process, remote actors and
  * linked providers over NATS with signed invocations.
  */
@@ -31,6 +32,7 @@ typedef struct inbound {
 	host_actor *ha; /* a reference */
 	lat_msg *msg;
 	inv_invocation inv;
+	bool quiet; /* refused before the capability check: no invocation_failed event */
 } inbound;
 
 static void reply_response(host *h, lat_msg *msg, const inv_response *r)
@@ -68,7 +70,52 @@ static void publish_result(host *h, bool ok, const inv_entity *o, const inv_enti
 	                   evt_invocation_result(&src, ok, &so, &st, op, bytes));
 }
 
-/* Worker thread: the guest answered (or failed). */
+/*
+ * Worker thread, before the guest runs (pool_check_cb): the checks of
+ * lattice.md §4.5-§4.7 that cost too much for the loop thread (the JWT's
+ * Ed25519 signature above all), so that the workers share them.
+ */
+static int inbound_check(void *ud, char *text, size_t cap)
+{
+	inbound *in = ud;
+	host *h = in->h;
+	host_actor *ha = in->ha;
+	st_err err;
+	actor *a;
+	bool allowed;
+
+	if (inv_invocation_verify(&in->inv, h->issuers, (int64_t)time(NULL), NULL, &err) < 0) {
+		st_log(ST_LOG_WARN, "invocation %s refused: %s", in->inv.id, err.msg);
+		snprintf(text, cap, "%s", err.msg);
+		in->quiet = true;
+		return -1;
+	}
+	if (strcmp(in->inv.target.public_key, ha->id) != 0) {
+		snprintf(text, cap, "Invocation received for actor %s that is not running",
+		         in->inv.target.public_key);
+		in->quiet = true;
+		return -1;
+	}
+	if (in->inv.has_content_length && in->inv.content_length > in->inv.msg.n) {
+		snprintf(text, cap, "Chunked invocations are not supported yet");
+		in->quiet = true;
+		return -1;
+	}
+	if (inv_entity_is_actor(&in->inv.origin))
+		return 0;
+	a = pool_actor(ha->pool);
+	allowed = claims_has_cap(actor_claims(a), in->inv.origin.contract_id);
+	actor_unref(a);
+	if (!allowed) {
+		snprintf(text, cap,
+		         "Invocation source does not have the required capability claim %s",
+		         in->inv.origin.contract_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Worker thread: the guest answered (or failed, or a check refused the call). */
 static void inbound_done(const pool_result *res, void *ud)
 {
 	inbound *in = ud;
@@ -88,8 +135,9 @@ static void inbound_done(const pool_result *res, void *ud)
 	}
 	reply_response(in->h, in->msg, &r);
 events:
-	publish_result(in->h, ok, &in->inv.origin, &in->inv.target, in->inv.operation,
-	               in->inv.msg.n);
+	if (!in->quiet)
+		publish_result(in->h, ok, &in->inv.origin, &in->inv.target, in->inv.operation,
+		               in->inv.msg.n);
 	inv_response_deinit(&r);
 	inv_invocation_deinit(&in->inv);
 	lat_msg_free(in->msg);
@@ -113,8 +161,6 @@ void host_on_rpc(lat_sub *sub, lat_msg *msg, void *ud)
 	host *h = ha->h;
 	st_slice data = lat_msg_data(msg);
 	inbound *in = NULL;
-	actor *a = NULL;
-	char text[ST_ERR_MSG_MAX + 128];
 	st_err err;
 
 	(void)sub;
@@ -127,49 +173,21 @@ void host_on_rpc(lat_sub *sub, lat_msg *msg, void *ud)
 		reply_error(h, msg, "", INV_ERR_DESERIALIZE);
 		goto drop;
 	}
-	if (inv_invocation_verify(&in->inv, h->issuers, (int64_t)time(NULL), NULL, &err) < 0) {
-		st_log(ST_LOG_WARN, "invocation %s refused: %s", in->inv.id, err.msg);
-		reply_error(h, msg, in->inv.id, err.msg);
-		goto drop;
-	}
-	if (strcmp(in->inv.target.public_key, ha->id) != 0) {
-		snprintf(text, sizeof(text), "Invocation received for actor %s that is not running",
-		         in->inv.target.public_key);
-		reply_error(h, msg, in->inv.id, text);
-		goto drop;
-	}
-	if (!inv_entity_is_actor(&in->inv.origin)) {
-		a = pool_actor(ha->pool);
-		if (!claims_has_cap(actor_claims(a), in->inv.origin.contract_id)) {
-			snprintf(text, sizeof(text),
-			         "Invocation source does not have the required capability claim %s",
-			         in->inv.origin.contract_id);
-			reply_error(h, msg, in->inv.id, text);
-			publish_result(h, false, &in->inv.origin, &in->inv.target,
-			               in->inv.operation, in->inv.msg.n);
-			goto drop;
-		}
-	}
-	if (in->inv.has_content_length && in->inv.content_length > in->inv.msg.n) {
-		reply_error(h, msg, in->inv.id, "Chunked invocations are not supported yet");
-		goto drop;
-	}
 	in->h = h;
 	in->msg = msg;
 	atomic_fetch_add(&ha->refs, 1);
 	in->ha = ha;
-	if (pool_submit(ha->pool, in->inv.operation, strlen(in->inv.operation), in->inv.msg.p,
-	                in->inv.msg.n, 0, inbound_done, in, &err) < 0) {
+	if (pool_submit_checked(ha->pool, in->inv.operation, strlen(in->inv.operation),
+	                        in->inv.msg.p, in->inv.msg.n, 0, inbound_check, inbound_done, in,
+	                        &err) < 0) {
 		in->msg = NULL;
 		host_actor_unref(ha);
 		in->ha = NULL;
 		reply_error(h, msg, in->inv.id, err.msg);
 		goto drop;
 	}
-	actor_unref(a);
 	return;
 drop:
-	actor_unref(a);
 	if (in) {
 		inv_invocation_deinit(&in->inv);
 		st_free(in);
