@@ -18,12 +18,15 @@
 #include <time.h>
 
 #include "args.h"
+#include "core/buf.h"
 #include "core/mem.h"
+#include "keystore.h"
 #include "lattice/ctl.h"
 #include "lattice/events.h"
 #include "lattice/invocation.h"
 #include "lattice/linkdef.h"
 #include "lattice/nats.h"
+#include "oci/par.h"
 #include "out.h"
 
 #include "core/banned.h"
@@ -47,9 +50,11 @@ static const char usage_ctl[] =
 	"   link put ACTOR_ID PROVIDER_ID CONTRACT_ID [--link-name L] [KEY=VALUE]...\n"
 	"   link del ACTOR_ID CONTRACT_ID [--link-name L]\n"
 	"   link query                        same as get links\n"
-	"   start provider REF [--link-name L] [--config-json STRING]\n"
-	"                                     start a provider from a provider archive\n"
-	"                                     (auctioned unless --host-id)\n"
+	"   start provider REF [--link-name L] [--config-json STRING] [--capid C]\n"
+	"                                     start a provider from a provider archive, or\n"
+	"                                     from an executable with --capid (wrapped in\n"
+	"                                     an archive signed with your keys first);\n"
+	"                                     auctioned unless --host-id\n"
 	"   stop provider HOST_ID PROVIDER_ID LINK_NAME [CONTRACT_ID]\n"
 	"   stop host HOST_ID\n\n"
 	"connection options (every command):\n"
@@ -430,8 +435,9 @@ enum sub_flags {
 	SUB_CONSTRAINT = 1 << 2,
 	SUB_LINK_NAME = 1 << 3,
 	SUB_SKIP_WAIT = 1 << 4,
-	SUB_CONFIG = 1 << 7,
 	SUB_AUCTION_TIMEOUT = 1 << 5,
+	SUB_CAPID = 1 << 6,
+	SUB_CONFIG = 1 << 7,
 };
 
 typedef struct sub_args {
@@ -445,6 +451,7 @@ typedef struct sub_args {
 	uint32_t count;
 	const char *host_id, *link_name;
 	const char *config; /* --config-json */
+	const char *capid;  /* --capid: contract of a bare executable */
 	int64_t auction_timeout_ms;
 } sub_args;
 
@@ -524,6 +531,11 @@ static int sub_parse(sub_args *s, const char *name, int argc, char **argv, unsig
 			if (m < 0 || !*val)
 				return sub_usage(s, "missing value for", a);
 			s->link_name = val;
+		} else if ((flags & SUB_CAPID) &&
+		           (m = args_value(argc, argv, &i, "--capid", NULL, &val)) != 0) {
+			if (m < 0 || !*val)
+				return sub_usage(s, "missing value for", a);
+			s->capid = val;
 		} else if ((flags & SUB_CONFIG) &&
 		           (m = args_value(argc, argv, &i, "--config-json", NULL, &val)) != 0) {
 			if (m < 0)
@@ -1061,9 +1073,97 @@ out:
 	return status;
 }
 
+/* Does path name a native executable (ELF) rather than a provider archive? */
+static bool is_executable(const char *path)
+{
+	unsigned char magic[4] = { 0 };
+	FILE *f = fopen(path, "rb");
+	bool elf;
+
+	if (!f)
+		return false;
+	elf = fread(magic, 1, 4, f) == 4 && memcmp(magic,
+	                                           "\x7f"
+	                                           "ELF",
+	                                           4) == 0;
+	fclose(f);
+	return elf;
+}
+
+/*
+ * Wraps the executable at path into a provider archive for this machine's
+ * target, signed like `stratus par create` does (issuer $WASH_ISSUER_KEY or
+ * the account key of the keys directory, subject <stem>_service.nk, made
+ * when missing), written to ${TMPDIR:-/tmp}/stratus-par/<stem>.par.gz.
+ * *out receives that path (owned). Returns an exit status.
+ */
+static int wrap_executable(sub_args *s, const char *path, char **out)
+{
+	const char *base = strrchr(path, '/'), *tmpdir = getenv("TMPDIR");
+	keystore_req ri = { getenv("WASH_ISSUER_KEY"), path, NULL, NKEY_ACCOUNT, "issuer", false };
+	keystore_req rs = {
+		getenv("WASH_SUBJECT_KEY"), path, NULL, NKEY_SERVICE, "subject", false
+	};
+	char dir[PATH_MAX], file[PATH_MAX + 300];
+	nkey account, service;
+	st_buf bin, arc;
+	par p;
+	st_err err;
+	int rc, status = CLI_EXIT_FAIL;
+
+	*out = NULL;
+	base = base ? base + 1 : path;
+	if (!s->capid)
+		return sub_usage(s, "an executable needs --capid CONTRACT (or start an archive)",
+		                 path);
+	memset(&account, 0, sizeof(account));
+	memset(&service, 0, sizeof(service));
+	par_init(&p);
+	st_buf_init(&bin, PAR_MAX_TARGET_BYTES);
+	st_buf_init(&arc, PAR_MAX_TOTAL_BYTES);
+	st_err_clear(&err);
+	rc = st_file_read(path, PAR_MAX_TARGET_BYTES, &bin, &err);
+	if (rc == 0)
+		rc = keystore_resolve(&ri, &account, NULL, &err);
+	if (rc == 0)
+		rc = keystore_resolve(&rs, &service, NULL, &err);
+	if (rc < 0) {
+		status = out_fail(s->o.fmt, "%s", out_err_text(rc, &err));
+		goto out;
+	}
+	claims_set_str(&p.claims.name, base);
+	claims_set_str(&p.claims.capid, s->capid);
+	claims_set_str(&p.claims.vendor, "local");
+	rc = par_add_target(&p, par_native_target(), bin.p, bin.n, &err);
+	if (rc == 0)
+		rc = par_sign(&p, &account, &service, &err);
+	if (rc == 0)
+		rc = par_write(&p, true, &arc, &err);
+	snprintf(dir, sizeof(dir), "%s/stratus-par", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (rc == 0 && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = st_err_set(&err, ST_EIO, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(file, sizeof(file), "%s/%s.par.gz", dir, base);
+	if (rc == 0)
+		rc = out_write_file(file, arc.p, arc.n, &err);
+	if (rc < 0) {
+		status = out_fail(s->o.fmt, "cannot wrap %s into a provider archive: %s", path,
+		                  out_err_text(rc, &err));
+		goto out;
+	}
+	*out = xstrdup(file);
+	status = CLI_EXIT_OK;
+out:
+	nkey_wipe(&account);
+	nkey_wipe(&service);
+	par_deinit(&p);
+	st_buf_deinit(&bin);
+	st_buf_deinit(&arc);
+	return status;
+}
+
 static int start_provider(sub_args *s, lat_conn *c)
 {
-	char *ref = normalize_ref(s->pos[0]), *host = NULL, *subject = NULL, *evsubj = NULL;
+	char *ref = NULL, *host = NULL, *subject = NULL, *evsubj = NULL;
 	const char *link = s->link_name ? s->link_name : "default";
 	char *provider_id = NULL;
 	ctl_launch_provider req;
@@ -1071,6 +1171,17 @@ static int start_provider(sub_args *s, lat_conn *c)
 	st_err err;
 	int rc, status;
 
+	if (is_executable(s->pos[0])) {
+		char *wrapped = NULL;
+
+		status = wrap_executable(s, s->pos[0], &wrapped);
+		if (status != CLI_EXIT_OK)
+			return status;
+		ref = normalize_ref(wrapped);
+		st_free(wrapped);
+	} else {
+		ref = normalize_ref(s->pos[0]);
+	}
 	if (s->host_id) {
 		host = xstrdup(s->host_id);
 	} else {
@@ -1369,7 +1480,7 @@ static const ctl_sub subs[] = {
 	{ "stop", "host", stop_host, 0, 1, 1 },
 	{ "start", "provider", start_provider,
 	  SUB_HOST_ID | SUB_CONSTRAINT | SUB_SKIP_WAIT | SUB_AUCTION_TIMEOUT | SUB_LINK_NAME |
-	          SUB_CONFIG,
+	          SUB_CONFIG | SUB_CAPID,
 	  1, 1 },
 	{ "stop", "provider", stop_provider, 0, 3, 4 },
 	{ "link", "put", link_put, SUB_LINK_NAME, 3, SIZE_MAX },

@@ -41,23 +41,6 @@
 /* How long a stop waits for the shutdown reply before the kill (§8). */
 #define SHUTDOWN_TIMEOUT_MS 2000
 
-/* A native target in Rust's names (providers.md §2.2). */
-#if defined(__x86_64__)
-#define TARGET_ARCH "x86_64"
-#elif defined(__aarch64__)
-#define TARGET_ARCH "aarch64"
-#else
-#define TARGET_ARCH "unknown"
-#endif
-#if defined(__linux__)
-#define TARGET_OS "linux"
-#elif defined(__APPLE__)
-#define TARGET_OS "macos"
-#else
-#define TARGET_OS "unknown"
-#endif
-#define PROV_TARGET TARGET_ARCH "-" TARGET_OS
-
 struct host_provider {
 	struct host_provider *next;
 	host *h;
@@ -246,12 +229,12 @@ static int load_archive(const char *ref, const char *link_name, claims *c, char 
 	rc = par_read(&p, b.p, b.n, true, err);
 	if (rc < 0)
 		goto out;
-	t = par_target_find(&p, PROV_TARGET);
+	t = par_target_find(&p, par_native_target());
 	if (!t) {
 		rc = st_err_set(err, ST_ENOTFOUND,
 		                "Not enough files found in provider archive. Is this a complete "
 		                "archive? (no binary for %s)",
-		                PROV_TARGET);
+		                par_native_target());
 		goto out;
 	}
 	if (!p.claims.capid || !*p.claims.capid) {

@@ -23,6 +23,26 @@
 
 #include "core/banned.h"
 
+#if defined(__x86_64__)
+#define PAR_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define PAR_ARCH "aarch64"
+#else
+#define PAR_ARCH "unknown"
+#endif
+#if defined(__linux__)
+#define PAR_OS "linux"
+#elif defined(__APPLE__)
+#define PAR_OS "macos"
+#else
+#define PAR_OS "unknown"
+#endif
+
+const char *par_native_target(void)
+{
+	return PAR_ARCH "-" PAR_OS;
+}
+
 void par_init(par *p)
 {
 	claims_init(&p->claims);

@@ -59,6 +59,12 @@ typedef struct par {
 	size_t ntargets;
 } par;
 
+/*
+ * The target of the machine this code was built for, in Rust's names
+ * (providers.md §2.2): "x86_64-linux", "aarch64-linux", "x86_64-macos", ...
+ */
+const char *par_native_target(void);
+
 /* Initialises an empty archive. */
 void par_init(par *p);
 

@@ -221,6 +221,18 @@ code=$(get "http://127.0.0.1:$http3/?url=http://127.0.0.1:$closed/")
 check "httpclient error (connection refused) reaches the actor" \
 	sh -c "[ $code = 502 ] && grep -q 'sending request' '$tmp/body'"
 
+# A bare executable: wrapped into an archive signed with the user's keys.
+ctl start provider "$(dirname "$stratus")/stratus-httpclient" --link-name exe >"$tmp/exe.out" 2>&1
+check "an executable without --capid is refused" grep -q "needs --capid" "$tmp/exe.out"
+ctl start provider "$(dirname "$stratus")/stratus-httpclient" --capid wasmcloud:httpclient \
+	--link-name exe >"$tmp/exe.out" 2>&1
+exe_id=$(grep -o 'V[A-Z2-7]\{55\}' "$tmp/exe.out" | head -n 1)
+check "an executable starts as a provider (--capid)" test -n "$exe_id"
+check "  ... signed with a service key of the keys directory" test -s "$WASH_KEYS/stratus-httpclient_service.nk"
+ctl stop provider "$host_id" "$exe_id" exe >/dev/null 2>&1
+exe_gone() { ! pgrep -f "$tmp/wasmcloudcache/$exe_id" >/dev/null; }
+check "  ... and stops" poll 10 exe_gone
+
 # kill -9: the host restarts the provider with its links.
 old_pid=$(prov_pid)
 kill -9 "$old_pid"
