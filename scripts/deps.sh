@@ -42,6 +42,7 @@ pkgs_test=(
 	wabt
 	nats-server
 	curl
+	openssl
 )
 # Node.js: the e2e tests check our JWTs with an independent Ed25519
 # implementation (Node's crypto). Debian's nodejs only when no node exists.

@@ -34,7 +34,7 @@ for f in "$actors/echo.wasm" "$actors/trap.wasm" "$actors/fetch.wasm" \
 		exit 77
 	fi
 done
-for p in curl nats-server; do
+for p in curl nats-server openssl; do
 	if ! command -v $p >/dev/null 2>&1 && [ ! -x /usr/sbin/$p ]; then
 		echo "skip: $p is not installed"
 		exit 77
@@ -220,6 +220,20 @@ closed=$(free_port)
 code=$(get "http://127.0.0.1:$http3/?url=http://127.0.0.1:$closed/")
 check "httpclient error (connection refused) reaches the actor" \
 	sh -c "[ $code = 502 ] && grep -q 'sending request' '$tmp/body'"
+
+# TLS verification is on: a self-signed HTTPS server is refused.
+tls=$(free_port)
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 \
+	-keyout "$tmp/tls.key" -out "$tmp/tls.crt" >/dev/null 2>&1
+openssl s_server -quiet -www -accept "127.0.0.1:$tls" -key "$tmp/tls.key" -cert "$tmp/tls.crt" \
+	>/dev/null 2>&1 &
+tls_pid=$!
+tls_up() { port_open "$tls"; }
+poll 5 tls_up
+code=$(get "http://127.0.0.1:$http3/?url=https://127.0.0.1:$tls/")
+check "httpclient refuses a self-signed certificate (verification on)" \
+	sh -c "[ $code = 502 ] && grep -qi 'certificate' '$tmp/body'"
+kill "$tls_pid" 2>/dev/null
 
 # A bare executable: wrapped into an archive signed with the user's keys.
 ctl start provider "$(dirname "$stratus")/stratus-httpclient" --link-name exe >"$tmp/exe.out" 2>&1
