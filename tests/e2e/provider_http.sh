@@ -263,6 +263,12 @@ check "  ... on every listener" poll 10 fetch_ok
 # Health checks pass (the first comes 5 s after a start).
 check "health_check_passed published" poll 10 grep -q 'lattice.health_check_passed"' "$tmp/events.jsonl"
 
+# Link delete reaches the provider: the listener of that link closes.
+ctl link del "$fetch_id" wasmcloud:httpserver >/dev/null 2>&1
+fetch_closed() { ! port_open "$http3"; }
+check "link del closes the provider's listener" poll 10 fetch_closed
+check "  ... the others keep serving" echo_ok
+
 # Stop provider: provider_stopped (normal), the listener closes.
 ctl stop provider "$host_id" "$hc_id" default wasmcloud:httpclient >"$tmp/sp.out" 2>&1
 check "stop provider acknowledged" grep -q "stopping" "$tmp/sp.out"
