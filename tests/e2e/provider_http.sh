@@ -14,6 +14,7 @@
 # Usage: tests/e2e/provider_http.sh [path/to/stratus [path/to/evt_record]].
 # Exits 0 when every check passed, 1 when one failed, 77 when something it
 # needs is missing (skip): nats-server, curl, the test actors, the archives.
+# STRATUS_E2E_KEEP=1 keeps the temporary directory (logs, events).
 # STRATUS_ACTOR_FIXTURES=DIR also runs the walkthrough with DIR/echo.wasm
 # (wasmCloud's signed echo fixture), which is not in the project.
 set -u
@@ -52,7 +53,7 @@ cleanup() {
 	[ -n "$rec_pid" ] && kill "$rec_pid" 2>/dev/null
 	# No provider may outlive its host.
 	pkill -9 -f "$tmp/wasmcloudcache" 2>/dev/null
-	rm -rf "$tmp"
+	if [ -n "${STRATUS_E2E_KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 export HOME="$tmp/home" TMPDIR="$tmp"
