@@ -1,7 +1,9 @@
 /*
  * wasmbus.h - the guest side of the actor ABI (actor-abi.md §2-§6) for C
- * actors compiled freestanding to wasm32 (no libc):
+ * actors compiled to wasm32, freestanding (no libc):
  *     clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry actor.c wasmbus.c
+ * or against wasi-libc (hosted; the host then provides WASI preview 1):
+ *     clang --target=wasm32-wasi -O2 -mexec-model=reactor actor.c wasmbus.c
  *
  * The actor defines the table wasmbus_ops (operation name -> handler);
  * wasmbus.c exports __guest_call, matches the operation verbatim (the waPC
@@ -63,16 +65,40 @@ void wasmbus_log(const char *text);
 
 /*
  * Allocates n bytes (8-aligned) from the invocation arena, growing linear
- * memory as needed; NULL when memory cannot grow. Freed at the start of the
+ * memory as needed (with wasi-libc: from malloc'ed chunks); NULL when
+ * memory cannot grow. Never NULL for n == 0. Freed at the start of the
  * next invocation.
  */
 void *wasmbus_alloc(size_t n);
 
-/* Minimal libc replacements (the compiler may also emit calls to these). */
+/*
+ * Resizes the arena block p of old_n bytes to n bytes, keeping the first
+ * min(old_n, n) bytes: in place when p is the arena's most recent
+ * allocation, else by copying into a new block (the old one is not
+ * reclaimed). p NULL allocates. Returns the block, or NULL when out of
+ * memory (p is then untouched).
+ */
+void *wasmbus_grow(void *p, size_t old_n, size_t n);
+
+/*
+ * The __guest_call export (actor-abi.md §3): the host calls it, an actor
+ * never does. Declared so that a static library can force it into a link
+ * (-Wl,-u,wasmbus_guest_call).
+ */
+int wasmbus_guest_call(size_t op_len, size_t msg_len);
+
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+#include <string.h>
+#else
+/*
+ * Minimal libc replacements for freestanding builds (the compiler may also
+ * emit calls to these); with wasi-libc, libc provides them.
+ */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+#endif
 
 #endif

@@ -143,7 +143,9 @@ int lat_conn_request(lat_conn *c, const char *subject, const lat_header *h, size
 
 /*
  * Waits until the server has processed everything sent so far on c
- * (subscriptions included), up to timeout_ms. Any thread but the loop's.
+ * (subscriptions included), up to timeout_ms. Any thread: the PONG is read
+ * by cnats' own thread, so the loop is not needed, but on the loop thread
+ * the loop stalls until then (use it there only at start-up and shutdown).
  * Errors: ST_EIO.
  */
 int lat_conn_flush(lat_conn *c, int64_t timeout_ms, st_err *err) ST_WARN_UNUSED;
