@@ -16,7 +16,7 @@ set -euo pipefail
 # sanitizer/libFuzzer runtimes for clang, and the formatter.
 pkgs_toolchain=(
 	cmake make gcc pkg-config
-	clang lld clang-format
+	clang lld llvm clang-format
 	wasi-libc libclang-rt-14-dev-wasm32
 	libclang-rt-14-dev
 )

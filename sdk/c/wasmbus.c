@@ -173,8 +173,9 @@ void *wasmbus_grow(void *p, size_t old_n, size_t n)
 
 	if (!p)
 		return wasmbus_alloc(n);
-	if (is_last(p, old_n))
-		return grow_last(p, n) ? p : NULL;
+	/* Hosted, a block that outgrows its chunk moves to a new one. */
+	if (is_last(p, old_n) && grow_last(p, n))
+		return p;
 	if (n <= old_n)
 		return p;
 	q = wasmbus_alloc(n);

@@ -87,6 +87,9 @@ void *wasmbus_grow(void *p, size_t old_n, size_t n);
  */
 int wasmbus_guest_call(size_t op_len, size_t msg_len);
 
+/* The __wasmbus_rpc_version export (actor-abi.md §3): returns 1. Host-called. */
+int wasmbus_rpc_version(void);
+
 #if defined(__STDC_HOSTED__) && __STDC_HOSTED__
 #include <string.h>
 #else

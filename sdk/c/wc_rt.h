@@ -42,7 +42,7 @@ void *wc_alloc(size_t n);
 /*
  * Calls the host: binding (link name), ns (contract id or actor key/alias)
  * and op ("Service.Operation") are NUL-terminated; msg is len bytes. On
- * return *out/*out_len hold the response (returns 1) or the error text
+ * return *out and *out_len hold the response (returns 1) or the error text
  * (returns 0), both in the arena.
  */
 int wc_host_call(const char *binding, const char *ns, const char *op, const void *msg, size_t len,

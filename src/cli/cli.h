@@ -45,6 +45,12 @@ int cmd_call(int argc, char **argv);
 /* `stratus up`: run a host (src/host/host.h) in the foreground or detached. */
 int cmd_up(int argc, char **argv);
 
+/* `stratus new actor NAME`: create an actor project from the C template (sdk/c/template). */
+int cmd_new(int argc, char **argv);
+
+/* `stratus build [DIR]`: compile an actor project with the C actor SDK and sign it. */
+int cmd_build(int argc, char **argv);
+
 /* ---- Shared by cmd_ctl.c and cmd_call.c (defined in cmd_ctl.c) ---- */
 
 typedef struct lat_conn lat_conn;

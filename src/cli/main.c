@@ -24,6 +24,8 @@ static const cli_cmd cmds[] = {
 	{ "ctl", cmd_ctl, "query and command the lattice (hosts, actors, links)" },
 	{ "call", cmd_call, "invoke an operation on a running actor" },
 	{ "up", cmd_up, "run a host: join the lattice and run actors" },
+	{ "new", cmd_new, "create an actor project from the C template" },
+	{ "build", cmd_build, "compile and sign the actor project in a directory" },
 };
 
 static void usage(FILE *out)
