@@ -47,6 +47,8 @@ pkgs_test=(
 # Node.js: the e2e tests check our JWTs with an independent Ed25519
 # implementation (Node's crypto). Debian's nodejs only when no node exists.
 command -v node >/dev/null 2>&1 || pkgs_test+=(nodejs)
+# npm: the IDL interop test installs @msgpack/msgpack from the npm registry.
+command -v npm >/dev/null 2>&1 || pkgs_test+=(npm)
 # Benchmarks (bench/, never run by CI).
 pkgs_bench=(
 	hyperfine
