@@ -362,8 +362,8 @@ call "$hello_id" Nope.Nope
 check "an unknown operation fails with the SDK's message" \
 	grep -q 'No handler registered for function \\\?"Nope.Nope' "$tmp/call.out"
 call "$hello_id" HttpServer.HandleRequest --data '[1]'
-check "a bad request fails with wc_fail_decode's message" \
-	grep -q 'cannot decode HttpRequest: ' "$tmp/call.out"
+check "a bad request fails with the generated decoder's message" \
+	grep -q 'HttpServer.HandleRequest: cannot decode the request: ' "$tmp/call.out"
 
 want='i64=-9223372036854775808 u64=9223372036854775808 max=18446744073709551615 eq42=n neg=y u64ok=n'
 for id in "$tiny_id" "$tiny_wasi_id"; do

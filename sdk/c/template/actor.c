@@ -5,114 +5,72 @@
  * Both contracts are in the capabilities of actor.conf.
  *
  * Build and sign it with `stratus build`; README.md shows how to run it.
- * Memory comes from the invocation arena of the SDK: nothing is freed.
+ * The request and response types, their MessagePack codecs and the glue
+ * come from the bindings generated from interfaces/ (gen/wc_*.h). Memory
+ * comes from the invocation arena of the SDK: nothing is freed.
  */
-#include "codec/msgpack.h"
+#include "gen/wc_actor.h"
+#include "gen/wc_httpserver.h"
 #include "wasmbus.h"
 #include "wc_log.h"
-#include "wc_reply.h"
-#include "wc_rt.h"
 #include "wc_str.h"
 
-/* The largest response this actor encodes, in bytes. */
-#define RESPONSE_MAX (1u << 20)
-
-/* The fields of an HttpRequest (interfaces.md §3.2) this actor reads. */
-typedef struct request {
-	wc_str method;
-	wc_str path;
-	wc_str query;
-} request;
-
-/* Decodes the HttpRequest map, skipping the fields not used here. */
-static int decode_request(mp_reader *r, request *req)
-{
-	uint32_t n;
-	int rc = mp_read_map(r, &n);
-
-	for (uint32_t i = 0; rc == 0 && i < n; i++) {
-		const char *key;
-		size_t len;
-
-		rc = mp_read_str(r, &key, &len);
-		if (rc != 0)
-			break;
-		if (mp_str_eq(key, len, "method"))
-			rc = mp_read_str(r, &req->method.p, &req->method.n);
-		else if (mp_str_eq(key, len, "path"))
-			rc = mp_read_str(r, &req->path.p, &req->path.n);
-		else if (mp_str_eq(key, len, "queryString"))
-			rc = mp_read_str(r, &req->query.p, &req->query.n);
-		else
-			rc = mp_skip(r);
-	}
-	return rc;
-}
-
 /* HttpServer.HandleRequest: 200 with a text/plain greeting. */
-static int handle_request(const uint8_t *msg, size_t len)
+static int handle_request(const wc_httpserver_http_request *in, wc_httpserver_http_response *out,
+                          wc_str *err)
 {
-	request req = { { "", 0 }, { "", 0 }, { "", 0 } };
+	static wc_str ctype_key = { "content-type", 12 };
+	static wc_str ctype = { "text/plain; charset=utf-8", 25 };
+	static wc_model_string_list ctype_values = { &ctype, 1 };
 	const char *line;
-	mp_reader r;
-	mp_writer w;
 	wc_buf text;
-	int rc;
-
-	mp_reader_init(&r, msg, len);
-	rc = decode_request(&r, &req);
-	if (rc != 0)
-		return wc_fail_decode("HttpRequest", &r, rc);
 
 	/* "GET /path": the log line and the end of the greeting. */
 	wc_buf_init(&text);
-	wc_buf_add_str(&text, req.method);
+	wc_buf_add_str(&text, in->method);
 	wc_buf_addc(&text, ' ');
-	wc_buf_add_str(&text, req.path);
+	wc_buf_add_str(&text, in->path);
 	line = wc_buf_str(&text);
-	if (!line)
-		return wc_fail("out of memory");
+	if (!line) {
+		*err = wc_str_from("out of memory");
+		return -1;
+	}
 	wc_log_info(line); /* fails only without the logging claim; not fatal here */
 
 	wc_buf_init(&text);
 	wc_buf_adds(&text, "Hello from @NAME@! You asked for ");
 	wc_buf_adds(&text, line);
 	wc_buf_addc(&text, '\n');
-	if (!wc_buf_str(&text))
-		return wc_fail("out of memory");
-
-	/* HttpResponse: statusCode, header (name -> list of values), body. */
-	wc_writer_init(&w, RESPONSE_MAX);
-	mp_write_map(&w, 3);
-	mp_write_cstr(&w, "statusCode");
-	mp_write_uint(&w, 200);
-	mp_write_cstr(&w, "header");
-	mp_write_map(&w, 1);
-	mp_write_cstr(&w, "content-type");
-	mp_write_array(&w, 1);
-	mp_write_cstr(&w, "text/plain; charset=utf-8");
-	mp_write_cstr(&w, "body");
-	mp_write_bin(&w, text.p, text.n);
-	return wc_reply_writer(&w);
+	if (!wc_buf_str(&text)) {
+		*err = wc_str_from("out of memory");
+		return -1;
+	}
+	out->status_code = 200;
+	out->header.keys = &ctype_key;
+	out->header.values = &ctype_values;
+	out->header.n = 1;
+	out->body.p = (const uint8_t *)text.p;
+	out->body.n = text.n;
+	return 0;
 }
 
 /* Actor.HealthRequest: {"healthy": true}. */
-static int health(const uint8_t *msg, size_t len)
+static int health(const wc_actor_health_check_request *in, wc_actor_health_check_response *out,
+                  wc_str *err)
 {
-	mp_writer w;
-
-	(void)msg;
-	(void)len;
-	wc_writer_init(&w, 64);
-	mp_write_map(&w, 1);
-	mp_write_cstr(&w, "healthy");
-	mp_write_bool(&w, true);
-	return wc_reply_writer(&w);
+	(void)in;
+	(void)err;
+	out->healthy = true;
+	return 0;
 }
+
+/* The glue the generated bindings define: decode, call the handler, encode. */
+WC_HTTPSERVER_HANDLE_REQUEST_WASMBUS(handle_request)
+WC_ACTOR_HEALTH_REQUEST_WASMBUS(health)
 
 /* The operations this actor serves; anything else fails with "No handler registered ...". */
 const wasmbus_op wasmbus_ops[] = {
-	{ "HttpServer.HandleRequest", handle_request },
-	{ "Actor.HealthRequest", health },
+	WC_HTTPSERVER_HANDLE_REQUEST_ENTRY,
+	WC_ACTOR_HEALTH_REQUEST_ENTRY,
 	{ NULL, NULL },
 };
