@@ -609,7 +609,7 @@ static int compile(const build_opts *o, const actor_conf *c, const sdk_loc *s, c
 		printf(")\n");
 	}
 	status = run((char *const *)argv, o->dir, NULL, &e);
-	if (status < 0 && e == ENOENT && dflt && ACTOR_SDK_CLANG[0]) {
+	if (status < 0 && e == ENOENT && dflt && strlen(ACTOR_SDK_CLANG) > 0) {
 		argv[0] = ACTOR_SDK_CLANG;
 		status = run((char *const *)argv, o->dir, NULL, &e);
 	}
