@@ -30,6 +30,7 @@ pkgs_libs=(
 	zlib1g-dev
 	libcurl4-openssl-dev
 	libh2o-dev
+	libhiredis-dev
 )
 # Programs the built binaries run: `stratus up` starts nats-server (JetStream)
 # when no NATS answers at its address.
@@ -43,6 +44,7 @@ pkgs_test=(
 	nats-server
 	curl
 	openssl
+	redis-server
 )
 # Node.js: the e2e tests check our JWTs with an independent Ed25519
 # implementation (Node's crypto). Debian's nodejs only when no node exists.

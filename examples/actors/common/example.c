@@ -55,6 +55,45 @@ void ex_json_str(wc_buf *b, wc_str s)
 	wc_buf_addc(b, '"');
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes a form-urlencoded value into the arena (the input when nothing to decode). */
+static wc_str form_decode(wc_str v)
+{
+	char *out;
+	size_t n = 0;
+
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] == '%' || v.p[i] == '+')
+			goto decode;
+	return v;
+decode:
+	out = wc_alloc(v.n + 1);
+	if (!out)
+		return v;
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] == '+') {
+			out[n++] = ' ';
+		} else if (v.p[i] == '%' && i + 2 < v.n && hexval(v.p[i + 1]) >= 0 &&
+		           hexval(v.p[i + 2]) >= 0) {
+			out[n++] = (char)(hexval(v.p[i + 1]) << 4 | hexval(v.p[i + 2]));
+			i += 2;
+		} else {
+			out[n++] = v.p[i];
+		}
+	}
+	return wc_str_make(out, n);
+}
+
 bool ex_query_param(wc_str query, const char *name, wc_str *value)
 {
 	size_t nl = 0, i = 0;
@@ -69,7 +108,8 @@ bool ex_query_param(wc_str query, const char *name, wc_str *value)
 		for (eq = start; eq < i && query.p[eq] != '='; eq++)
 			;
 		if (eq - start == nl && wc_str_eq(wc_str_make(query.p + start, nl), name)) {
-			*value = eq < i ? wc_str_make(query.p + eq + 1, i - eq - 1) : wc_str_make("", 0);
+			*value = eq < i ? form_decode(wc_str_make(query.p + eq + 1, i - eq - 1)) :
+			                  wc_str_make("", 0);
 			return true;
 		}
 		i++;

@@ -25,7 +25,11 @@ void ex_respond_buf(wc_httpserver_http_response *out, uint16_t status, const cha
 /* Appends s as a JSON string literal (quotes and escapes included). */
 void ex_json_str(wc_buf *b, wc_str s);
 
-/* The raw value of name in an x-www-form-urlencoded query ("" and false when absent). */
+/*
+ * The value of name in an x-www-form-urlencoded query, decoded ('+' is a
+ * space, %XX a byte; a malformed escape stays as it is): "" and false when
+ * absent. Names are compared undecoded.
+ */
 bool ex_query_param(wc_str query, const char *name, wc_str *value);
 
 #endif

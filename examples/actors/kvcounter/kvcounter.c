@@ -2,8 +2,10 @@
  * kvcounter.c - the kvcounter example (httpserver + keyvalue), like
  * wasmCloud's kvcounter: each request increments the counter named after
  * its path ("counter:" + path with '/' turned into ':') by ?amount=N
- * (default 1) through wasmcloud:keyvalue KeyValue.Increment, and answers
- * {"counter":N}; a failed call answers 500 {"error":"..."}.
+ * (default 1; a value that is not an i32 counts as 1) through
+ * wasmcloud:keyvalue KeyValue.Increment, and answers {"counter":N}; a failed
+ * call answers 500 {"error":"Host send error <reason>"} (the text wasmCloud's
+ * Rust kvcounter gives, so both answer the same bytes).
  */
 #include "example.h"
 #include "gen/wc_keyvalue.h"
@@ -19,7 +21,8 @@ static int handle(const wc_httpserver_http_request *in, wc_httpserver_http_respo
 	wc_buf key, b;
 
 	(void)err;
-	if (ex_query_param(in->query_string, "amount", &a) && !wc_parse_i64(a, &amount))
+	if (ex_query_param(in->query_string, "amount", &a) &&
+	    (!wc_parse_i64(a, &amount) || amount < INT32_MIN || amount > INT32_MAX))
 		amount = 1;
 	wc_buf_init(&key);
 	wc_buf_adds(&key, "counter:");
@@ -30,7 +33,10 @@ static int handle(const wc_httpserver_http_request *in, wc_httpserver_http_respo
 	wc_buf_init(&b);
 	if (wc_keyvalue_increment("default", &req, &value, &why) != 0) {
 		wc_buf_adds(&b, "{\"error\":");
-		ex_json_str(&b, why);
+		wc_buf_init(&key);
+		wc_buf_adds(&key, "Host send error ");
+		wc_buf_add_str(&key, why);
+		ex_json_str(&b, wc_str_make(wc_buf_str(&key), key.n));
 		wc_buf_addc(&b, '}');
 		ex_respond_buf(out, 500, "application/json", &b);
 		return 0;
