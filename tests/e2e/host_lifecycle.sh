@@ -226,6 +226,11 @@ check "revisions 1 and 2 of one actor signed with one module key" \
 run startv ctl start actor "$tmp/v1_s.wasm" --host-id "$host_id" --count 2
 check "version actor started with 2 instances" test "$rc" = 0
 check "  two actor_started events for it" poll 10 evcount_is actor_started "$vid" 2
+actors_started2() { # one actors_started (0.63+) for the version actor, count 2
+	[ "$(grep '"com.wasmcloud.lattice.actors_started"' "$tmp/events.jsonl" | grep -- "$vid" |
+		grep -c '"count": *2[,}]')" = 1 ]
+}
+check "  and one actors_started with count 2" poll 10 actors_started2
 run updv ctl update actor "$host_id" "$vid" "$tmp/v2_s.wasm"
 check "update to revision 2 is acknowledged" test "$rc" = 0
 upd_rev2() { # two actor_updated events for the version actor, revision 2, distinct instances
