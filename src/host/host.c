@@ -561,7 +561,8 @@ static void launch_done(host *h, host_job *j)
 	if (j->rc < 0) {
 		st_log(ST_LOG_ERROR, "actor %s failed to start: %s", j->ref, j->err.msg);
 		publish_evt(h, evt_actor_start_failed(&src, j->ref, j->err.msg));
-		publish_evt(h, evt_actors_start_failed(&src, NULL, j->ref, &j->annotations, j->err.msg));
+		publish_evt(h, evt_actors_start_failed(&src, NULL, j->ref, &j->annotations,
+		                                       j->err.msg));
 		return;
 	}
 	c = actor_claims(j->a);
@@ -577,13 +578,14 @@ static void launch_done(host *h, host_job *j)
 			         "live update.",
 			         ha->id, j->ref);
 			publish_evt(h, evt_actor_start_failed(&src, j->ref, m2));
-			publish_evt(h, evt_actors_start_failed(&src, ha->id, j->ref, &j->annotations, m2));
+			publish_evt(h, evt_actors_start_failed(&src, ha->id, j->ref,
+			                                       &j->annotations, m2));
 			return;
 		}
 		if (pool_scale(ha->pool, (uint32_t)(ha->ninsts + j->count), &err) < 0) {
 			publish_evt(h, evt_actor_start_failed(&src, j->ref, err.msg));
-			publish_evt(h,
-			            evt_actors_start_failed(&src, ha->id, j->ref, &j->annotations, err.msg));
+			publish_evt(h, evt_actors_start_failed(&src, ha->id, j->ref,
+			                                       &j->annotations, err.msg));
 			return;
 		}
 		actor_add_instances(ha, j->count, &j->annotations);
@@ -614,7 +616,8 @@ static void launch_done(host *h, host_job *j)
 	if (lat_conn_subscribe(h->conn, subject, subject, host_on_rpc, ha, &ha->sub, &err) < 0) {
 		st_log(ST_LOG_ERROR, "subscribing %s failed: %s", subject, err.msg);
 		publish_evt(h, evt_actor_start_failed(&src, j->ref, err.msg));
-		publish_evt(h, evt_actors_start_failed(&src, ha->id, j->ref, &j->annotations, err.msg));
+		publish_evt(
+			h, evt_actors_start_failed(&src, ha->id, j->ref, &j->annotations, err.msg));
 		st_free(subject);
 		host_actor_unref(ha);
 		return;
@@ -635,7 +638,8 @@ static void launch_done(host *h, host_job *j)
 	for (size_t i = 0; i < ha->ninsts; i++)
 		publish_evt(h, evt_actor_started(&src, ha->id, ha->image_ref, ha->insts[i].id,
 		                                 &ha->insts[i].annotations, c));
-	publish_evt(h, evt_actors_started(&src, ha->id, ha->image_ref, &j->annotations, c, j->count));
+	publish_evt(h,
+	            evt_actors_started(&src, ha->id, ha->image_ref, &j->annotations, c, j->count));
 	refmap_record(h, j->ref, j->a, false);
 }
 
