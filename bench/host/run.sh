@@ -93,7 +93,7 @@ if [ "$NATS" = 1 ]; then
 	}
 	port=
 	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 7 + i) % 40000))
+		p=$((20000 + (RANDOM * 7 + i) % 12000))
 		[ "$p" = 4222 ] && continue
 		port_open "$p" && continue
 		port=$p

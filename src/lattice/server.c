@@ -155,6 +155,47 @@ out:
 	return ok;
 }
 
+/*
+ * Ports picked for servers lie below Linux's default ephemeral range
+ * (32768-60999): a port from that range, free when probed, can be taken by
+ * any outgoing connection's local end before the server binds it.
+ */
+#define PICK_LO 20000
+#define PICK_SPAN 12000
+
+/* Binds a random port of [PICK_LO, PICK_LO + PICK_SPAN) on host and releases it; 0 if none. */
+static uint16_t pick_low_port(const char *host)
+{
+	struct timespec ts;
+	unsigned long x;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = ((unsigned long)ts.tv_nsec ^ ((unsigned long)ts.tv_sec << 20) ^
+	     ((unsigned long)getpid() << 8)) |
+	    1;
+
+	for (int tries = 0; tries < 64; tries++) {
+		struct sockaddr_storage ss;
+		uint16_t port;
+		socklen_t sl;
+		int fd, ok;
+
+		x ^= x << 13; /* xorshift: enough to spread parallel test runs */
+		x ^= x >> 7;
+		x ^= x << 17;
+		port = (uint16_t)(PICK_LO + x % PICK_SPAN);
+		sl = make_addr(host, port, &ss);
+		fd = sl ? socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+		if (fd < 0)
+			return 0;
+		ok = bind(fd, (struct sockaddr *)&ss, sl) == 0;
+		close(fd);
+		if (ok)
+			return port;
+	}
+	return 0;
+}
+
 int lat_server_pick_port(const char *host, uint16_t *out, st_err *err)
 {
 	struct sockaddr_storage ss;
@@ -163,6 +204,9 @@ int lat_server_pick_port(const char *host, uint16_t *out, st_err *err)
 
 	if (sl == 0)
 		return st_err_set(err, ST_EINVAL, "not a numeric address: %s", host);
+	*out = pick_low_port(host);
+	if (*out)
+		return 0;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return st_err_set(err, ST_EIO, "socket: %s", strerror(errno));

@@ -45,10 +45,12 @@ void lat_server_opts_init(lat_server_opts *o);
 bool lat_server_probe(const char *host, uint16_t port, int64_t timeout_ms);
 
 /*
- * Picks a TCP port on host that is free right now (the kernel's choice for
- * port 0), for tests and for callers that want a private server. The port
- * may be taken again before it is used; lat_server_start then fails.
- * Errors: ST_EIO. Any thread.
+ * Picks a TCP port on host that is free right now, for tests and for
+ * callers that want a private server: a random port of 20000-31999 (below
+ * the kernel's ephemeral range, so outgoing connections do not take it
+ * meanwhile), else the kernel's choice for port 0. The port may still be
+ * taken before it is used; lat_server_start then fails. Errors: ST_EIO.
+ * Any thread.
  */
 int lat_server_pick_port(const char *host, uint16_t *out, st_err *err) ST_WARN_UNUSED;
 

@@ -324,7 +324,7 @@ check "--sdk without an SDK: exit 1" status_is 1 "$stratus" build hello2 --sdk "
 # ---- run on a host ----------------------------------------------------
 port=
 for i in $(seq 1 50); do
-	p=$((20000 + (RANDOM * 7 + i) % 40000))
+	p=$((20000 + (RANDOM * 7 + i) % 12000))
 	[ "$p" = 4222 ] && continue
 	port_open "$p" && continue
 	port=$p

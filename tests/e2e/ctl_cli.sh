@@ -72,7 +72,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 start_nats() {
 	local i
 	for i in $(seq 1 20); do
-		port=$((20000 + (RANDOM * 7 + i) % 40000))
+		port=$((20000 + (RANDOM * 7 + i) % 12000))
 		[ "$port" = 4222 ] && continue
 		port_open "$port" && continue
 		"$nats_server" -a 127.0.0.1 -p "$port" -js -sd "$tmp/js" >"$tmp/nats.log" 2>&1 &

@@ -68,7 +68,7 @@ used=" 4222 "
 free_port() {
 	local p i
 	for i in $(seq 1 100); do
-		p=$((20000 + (RANDOM * 7 + i) % 40000))
+		p=$((20000 + (RANDOM * 7 + i) % 12000))
 		case "$used" in *" $p "*) continue ;; esac
 		port_open "$p" && continue
 		used="$used$p "

@@ -104,7 +104,7 @@ key_of() { # key_of FILE: the module key of a signed actor
 # ---- nats-server on a free port (never 4222) --------------------------------
 port=
 for i in $(seq 1 20); do
-	p=$((20000 + (RANDOM * 7 + i) % 40000))
+	p=$((20000 + (RANDOM * 7 + i) % 12000))
 	[ "$p" = 4222 ] && continue
 	port_open "$p" && continue
 	"$nats_server" -a 127.0.0.1 -p "$p" -js -sd "$tmp/js" >"$tmp/nats.log" 2>&1 &

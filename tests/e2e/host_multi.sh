@@ -97,7 +97,7 @@ wait_for() { # wait_for SECONDS COMMAND...: polls COMMAND every tenth of a secon
 start_nats() { # starts nats-server on a free port chosen per run; sets port and nats_pid
 	local i
 	for i in $(seq 1 20); do
-		port=$((20000 + (RANDOM * 7 + i) % 40000))
+		port=$((20000 + (RANDOM * 7 + i) % 12000))
 		[ "$port" = 4222 ] && continue
 		port_open "$port" && continue
 		"$nats_server" -a 127.0.0.1 -p "$port" -js -sd "$tmp/js" >"$tmp/nats.log" 2>&1 &

@@ -74,7 +74,7 @@ poll() {
 # A free port, never 4222; the host finds nothing there and starts nats-server on it.
 port=
 for i in $(seq 1 50); do
-	p=$((20000 + (RANDOM * 7 + i) % 40000))
+	p=$((20000 + (RANDOM * 7 + i) % 12000))
 	[ "$p" = 4222 ] && continue
 	port_open "$p" && continue
 	port=$p

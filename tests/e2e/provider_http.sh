@@ -91,7 +91,7 @@ used_ports=" 4222 "
 free_port() {
 	local p i
 	for i in $(seq 1 100); do
-		p=$((20000 + (RANDOM * 7 + i) % 40000))
+		p=$((20000 + (RANDOM * 7 + i) % 12000))
 		case "$used_ports" in *" $p "*) continue ;; esac
 		port_open "$p" && continue
 		used_ports="$used_ports$p "

@@ -28,6 +28,7 @@
 #include "keyvalue/kv_rt.h"
 #include "keyvalue/kvredis.h"
 #include "lattice/linkdef.h"
+#include "lattice/server.h"
 #include "test.h"
 #include "wc_keyvalue.h"
 #include "wc_model.h"
@@ -58,20 +59,14 @@ static bool find_redis(void)
 	return false;
 }
 
+/* A free port below the ephemeral range (see lat_server_pick_port), or 0. */
 static int free_port(void)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+	uint16_t port = 0;
+	st_err err;
 
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
+	if (lat_server_pick_port("127.0.0.1", &port, &err) != 0)
+		return 0;
 	return port;
 }
 
