@@ -236,7 +236,7 @@ run explicit claims sign "$tmp/actor.wasm" --name x --issuer "$acct2_seed" \
 run explicit_i claims inspect -o json "$tmp/explicit.wasm"
 check "--issuer SEED and --subject FILE are used" test "$(json_field "$tmp/explicit_i.out" account)" = "$acct2_pub" \
 	-a "$(json_field "$tmp/explicit_i.out" module)" = "$mod_pub"
-check "--expires-in-days sets an expiry" grep -q '"expires": "in 3 days"' "$tmp/explicit_i.out"
+check "--expires-in-days sets an expiry" grep -Eq '"expires": "in (3 days|2 days)' "$tmp/explicit_i.out"
 run wrongtype claims sign "$tmp/actor.wasm" --name x --issuer "$mod_seed" -d "$tmp/w.wasm"
 check "a module seed as issuer is refused" test "$rc" = 1 -a ! -e "$tmp/w.wasm"
 WASH_KEYS="$tmp/empty" "$stratus" claims sign "$tmp/actor.wasm" --name x --disable-keygen \
