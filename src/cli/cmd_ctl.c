@@ -1005,21 +1005,29 @@ static int wait_started(sub_args *s, lat_sub *evsub, const char *host_id, const 
 	                host_id, kind, ref, (long long)wait);
 }
 
-static int start_actor(sub_args *s, lat_conn *c)
+/*
+ * Starts ref on a host (s->host_id, else the auction winner): an actor
+ * (link NULL, cmd.la) or a provider with link name link (cmd.lp). Unless
+ * --skip-wait, subscribes to the events first and waits for *_started or
+ * *_start_failed. *host and *id (NULL when not waited for) are owned by the
+ * caller. Returns an exit status.
+ */
+static int launch(sub_args *s, lat_conn *c, const char *ref, const char *link, char **host,
+                  char **id)
 {
-	char *ref = normalize_ref(s->pos[0]), *host = NULL, *subject = NULL, *evsubj = NULL;
-	char *actor_id = NULL;
-	ctl_launch_actor req;
+	char *subject = NULL, *evsubj = NULL;
 	lat_sub *evsub = NULL;
+	json_t *body;
 	st_err err;
 	int rc, status;
 
+	*host = *id = NULL;
 	if (s->host_id) {
-		host = xstrdup(s->host_id);
+		*host = xstrdup(s->host_id);
 	} else {
-		status = auction(s, c, ref, NULL, &host);
+		status = auction(s, c, ref, link, host);
 		if (status != CLI_EXIT_OK)
-			goto out;
+			return status;
 	}
 	/* Subscribe to events before sending, so no event is missed. */
 	evsubj = evt_subject(s->o.prefix);
@@ -1035,20 +1043,45 @@ static int start_actor(sub_args *s, lat_conn *c)
 		                  out_err_text(rc, &err));
 		goto out;
 	}
-	memset(&req, 0, sizeof(req));
-	ctl_strmap_init(&req.annotations);
-	req.actor_ref = ref;
-	req.count = s->count;
-	req.host_id = host;
-	subject = subject_of(&s->o, CTL_OP_LAUNCH_ACTOR, host);
-	status = request_ack(&s->o, c, subject, ctl_launch_actor_to_json(&req));
+	if (link) {
+		ctl_launch_provider req;
+
+		memset(&req, 0, sizeof(req));
+		ctl_strmap_init(&req.annotations);
+		req.provider_ref = (char *)ref;
+		req.link_name = (char *)link;
+		req.host_id = *host;
+		req.configuration = (char *)(s->config ? s->config : "");
+		body = ctl_launch_provider_to_json(&req);
+		subject = subject_of(&s->o, CTL_OP_LAUNCH_PROVIDER, *host);
+	} else {
+		ctl_launch_actor req;
+
+		memset(&req, 0, sizeof(req));
+		ctl_strmap_init(&req.annotations);
+		req.actor_ref = (char *)ref;
+		req.count = s->count;
+		req.host_id = *host;
+		body = ctl_launch_actor_to_json(&req);
+		subject = subject_of(&s->o, CTL_OP_LAUNCH_ACTOR, *host);
+	}
+	status = request_ack(&s->o, c, subject, body);
+	if (status == CLI_EXIT_OK && !s->skip_wait)
+		status = wait_started(s, evsub, *host, ref, link, id);
+out:
+	lat_sub_close(evsub);
+	st_free(evsubj);
+	st_free(subject);
+	return status;
+}
+
+static int start_actor(sub_args *s, lat_conn *c)
+{
+	char *ref = normalize_ref(s->pos[0]), *host = NULL, *actor_id = NULL;
+	int status = launch(s, c, ref, NULL, &host, &actor_id);
+
 	if (status != CLI_EXIT_OK)
 		goto out;
-	if (!s->skip_wait) {
-		status = wait_started(s, evsub, host, ref, NULL, &actor_id);
-		if (status != CLI_EXIT_OK)
-			goto out;
-	}
 	if (s->o.fmt == OUT_JSON) {
 		json_t *r = json_object();
 
@@ -1064,10 +1097,7 @@ static int start_actor(sub_args *s, lat_conn *c)
 		printf("Start actor request for [%s] accepted by host [%s]\n", ref, host);
 	}
 out:
-	lat_sub_close(evsub);
 	st_free(actor_id);
-	st_free(evsubj);
-	st_free(subject);
 	st_free(host);
 	st_free(ref);
 	return status;
@@ -1163,13 +1193,9 @@ out:
 
 static int start_provider(sub_args *s, lat_conn *c)
 {
-	char *ref = NULL, *host = NULL, *subject = NULL, *evsubj = NULL;
 	const char *link = s->link_name ? s->link_name : "default";
-	char *provider_id = NULL;
-	ctl_launch_provider req;
-	lat_sub *evsub = NULL;
-	st_err err;
-	int rc, status;
+	char *ref = NULL, *host = NULL, *provider_id = NULL;
+	int status;
 
 	if (is_executable(s->pos[0])) {
 		char *wrapped = NULL;
@@ -1182,41 +1208,9 @@ static int start_provider(sub_args *s, lat_conn *c)
 	} else {
 		ref = normalize_ref(s->pos[0]);
 	}
-	if (s->host_id) {
-		host = xstrdup(s->host_id);
-	} else {
-		status = auction(s, c, ref, link, &host);
-		if (status != CLI_EXIT_OK)
-			goto out;
-	}
-	evsubj = evt_subject(s->o.prefix);
-	st_err_clear(&err);
-	rc = 0;
-	if (!s->skip_wait) {
-		rc = lat_conn_subscribe_sync(c, evsubj, NULL, &evsub, &err);
-		if (rc == 0)
-			rc = lat_conn_flush(c, s->o.timeout_ms, &err);
-	}
-	if (rc < 0) {
-		status = out_fail(s->o.fmt, "cannot subscribe to %s: %s", evsubj,
-		                  out_err_text(rc, &err));
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	ctl_strmap_init(&req.annotations);
-	req.provider_ref = ref;
-	req.link_name = (char *)link;
-	req.host_id = host;
-	req.configuration = (char *)(s->config ? s->config : "");
-	subject = subject_of(&s->o, CTL_OP_LAUNCH_PROVIDER, host);
-	status = request_ack(&s->o, c, subject, ctl_launch_provider_to_json(&req));
+	status = launch(s, c, ref, link, &host, &provider_id);
 	if (status != CLI_EXIT_OK)
 		goto out;
-	if (!s->skip_wait) {
-		status = wait_started(s, evsub, host, ref, link, &provider_id);
-		if (status != CLI_EXIT_OK)
-			goto out;
-	}
 	if (s->o.fmt == OUT_JSON) {
 		json_t *r = json_object();
 
@@ -1233,10 +1227,7 @@ static int start_provider(sub_args *s, lat_conn *c)
 		printf("Start provider request for [%s] accepted by host [%s]\n", ref, host);
 	}
 out:
-	lat_sub_close(evsub);
 	st_free(provider_id);
-	st_free(evsubj);
-	st_free(subject);
 	st_free(host);
 	st_free(ref);
 	return status;
